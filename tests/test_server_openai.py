@@ -11,8 +11,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -26,6 +27,8 @@ from agora.llm import (
     OpenAIBackend,
     SamplingParams,
 )
+from agora.llm.base import Backend
+from agora.llm.types import Completion
 
 pytestmark = pytest.mark.llm
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,3 +206,60 @@ def test_retries_survive_a_server_restart(tmp_path: Path) -> None:
     down = OpenAIBackend(first.url, model="m", max_retries=1, backoff_s=0.01)
     with pytest.raises(BackendUnavailableError, match="ConnectError"):
         down.generate(_guess_requests(1))
+
+
+class _KillsServerAfter(Backend):
+    """An ``OpenAIBackend`` whose server is killed after ``calls`` batches (the run dies then)."""
+
+    name = "openai"
+
+    def __init__(self, url: str, server: Server | None = None, calls: int = 1) -> None:
+        super().__init__()
+        self.inner = OpenAIBackend(url, model="smollm2", max_retries=1, backoff_s=0.05,
+                                   backoff_max_s=0.1)
+        self.server, self.calls = server, calls
+
+    @property
+    def model_name(self) -> str:
+        return self.inner.model_name
+
+    def _generate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
+        out = self.inner.generate(requests)
+        self.calls -= 1
+        if self.server is not None and self.calls == 0:
+            self.server.stop(kill=True)
+        return out
+
+    def _score(self, prompts: Sequence[GenerationRequest], candidates: Sequence[Sequence[str]],
+               terminate: bool) -> list[Any]:
+        return self.inner.score(prompts, candidates, terminate=terminate)
+
+
+def test_server_killed_mid_run_then_resumed_loses_no_decision(tmp_path: Path) -> None:
+    import agora
+    from agora.policies import LLMPolicy
+
+    port = _free_port()
+    game = {"n_players": 3, "rounds": 3}
+    first = Server(tmp_path, port)
+    out = tmp_path / "run"
+    with pytest.raises(BackendUnavailableError):
+        agora.run("p_beauty", policy=LLMPolicy(_KillsServerAfter(first.url, first, calls=1)),
+                  n_instances=2, seed=4, out=out, progress=False, **game)
+    assert first.proc.poll() is not None  # the server really died mid-run
+    assert list((out / "parts").glob("*.parquet")), "the finished step was checkpointed"
+    second = Server(tmp_path, port)
+    try:
+        resumed = agora.run("p_beauty", policy=LLMPolicy(_KillsServerAfter(second.url)),
+                            n_instances=2, seed=4, out=out, resume=True, progress=False,
+                            **game)
+        straight = agora.run("p_beauty", policy=LLMPolicy(_KillsServerAfter(second.url)),
+                             n_instances=2, seed=4, progress=False, **game)
+    finally:
+        second.stop()
+    rec = resumed.records
+    assert rec.height == 2 * 3 * 3
+    assert rec.select("instance", "round", "agent").unique().height == rec.height
+    assert rec["action"].to_list() == straight.records["action"].to_list()
+    assert rec["raw_text"].to_list() == straight.records["raw_text"].to_list()
+    assert resumed.manifest["status"] == "complete"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -105,6 +106,12 @@ def structured_columns(batch: DecisionBatch,
 
 def package_versions() -> dict[str, str | None]:
     """Installed versions of agora and the packages that shape results."""
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> dict[str, str | None]:
+    # Read once per process: importlib.metadata scans site-packages (~50 ms).
     out: dict[str, str | None] = {"python": platform.python_version()}
     for name in KEY_PACKAGES:
         try:
@@ -116,7 +123,12 @@ def package_versions() -> dict[str, str | None]:
 
 def git_commit(path: Path | None = None) -> str | None:
     """Commit of the source tree agora runs from, if it is a git checkout."""
-    here = path or Path(__file__).resolve().parent
+    return _git_commit(path or Path(__file__).resolve().parent)
+
+
+@functools.cache
+def _git_commit(here: Path) -> str | None:
+    # One subprocess per process and tree, not per run.
     try:
         res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
                              text=True, timeout=5, check=False)

@@ -115,10 +115,18 @@ class LLMPolicy(Policy):
             messages = [llm_prompts.after_reasoning(m, t.text)
                         for m, t in zip(messages, thoughts, strict=True)]
 
+        constraints: dict[int, Constraint] = {}  # one per distinct spec, not per agent
+
+        def constraint_of(spec: ActionSpec) -> Constraint:
+            made = constraints.get(id(spec))
+            if made is None:
+                made = constraints[id(spec)] = Constraint(json_schema=spec.json_schema())
+            return made
+
         def ask(msgs: list[list[dict[str, str]]], specs: list[ActionSpec],
                 seeds_: np.ndarray) -> list[Any]:
             return self.backend.generate([GenerationRequest(
-                messages=tuple(m), constraint=Constraint(json_schema=s.json_schema()),
+                messages=tuple(m), constraint=constraint_of(s),
                 sampling=SamplingParams(temperature=cfg.temperature, seed=int(sd),
                                         max_tokens=cfg.max_tokens))
                 for m, s, sd in zip(msgs, specs, seeds_, strict=True)])
@@ -140,7 +148,7 @@ class LLMPolicy(Policy):
         for i, p in enumerate(parsed):
             if p.value is None:
                 status[i] = "fallback"
-                actions[i] = self._fallback(batch, specs[i], rng)
+                actions[i] = self._fallback(batch, i, specs[i], rng)
             else:
                 actions[i] = p.value
         self._count(status)
@@ -195,9 +203,13 @@ class LLMPolicy(Policy):
             "model": np.full(n, self.backend.model_name, dtype=object),
         })
 
-    def _fallback(self, batch: DecisionBatch, spec: ActionSpec, rng: np.random.Generator) -> Any:
+    def _fallback(self, batch: DecisionBatch, i: int, spec: ActionSpec,
+                  rng: np.random.Generator) -> Any:
         if self.config.fallback is Fallback.EQUILIBRIUM:
-            return float(batch.kernel.theory.equilibrium_action(batch.config))  # type: ignore[attr-defined]
+            theory: Any = batch.kernel.theory  # type: ignore[attr-defined]
+            if batch.kernel.action_dtype is object:  # turn-based: the SPE move of this state
+                return theory.equilibrium_actions(batch.subset(np.array([i])))[0]
+            return float(theory.equilibrium_action(batch.config))
         return spec.sample(rng, 1)[0]
 
     def _count(self, status: np.ndarray) -> None:
