@@ -15,7 +15,8 @@ from agora.engine.registry import make_config, make_kernel
 from agora.policies.parsing import ParseKind, parse_answer
 
 GUESS = ActionSpec(name="guess", description="your guess", low=0.0, high=100.0, integer=True)
-SHARE = ActionSpec(name="give", description="amount given", low=0.0, high=10.0, integer=False, step=0.5)
+SHARE = ActionSpec(name="give", description="amount given", low=0.0, high=10.0, integer=False,
+                   step=0.5)
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-10**6, 10**6)
