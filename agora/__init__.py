@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from agora.engine.records import RunResult, load_run
 from agora.engine.registry import list_games, make, register
 from agora.engine.runner import Personas, Runner
 from agora.run_api import run
 
+if TYPE_CHECKING:
+    from agora.scale.sweep import sweep
+
 __version__ = "0.1.0"
 
 __all__ = ["Personas", "RunResult", "Runner", "__version__", "list_games", "load_run", "make",
-           "register", "run"]
+           "register", "run", "sweep"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "sweep":  # lazily: agora.scale needs the optional Ray only when a sweep runs
+        from agora.scale.sweep import sweep
+
+        return sweep
+    raise AttributeError(f"module 'agora' has no attribute {name!r}")

@@ -17,6 +17,9 @@ import numpy as np
 from agora.llm.base import Backend, BackendError
 from agora.llm.types import Completion, Constraint, GenerationRequest, TokenLogprob
 
+EXECUTOR_BACKENDS = (None, "ray", "mp", "uni", "external_launcher")
+"""``distributed_executor_backend`` values vLLM accepts."""
+
 
 def _import_vllm() -> Any:
     try:
@@ -48,19 +51,39 @@ class VLLMBackend(Backend):
     Args:
         model: Hugging Face id or local path.
         seed: Engine seed; per-request seeds derive from it when a request has none.
+        tensor_parallel_size: GPUs one model is split over (vLLM tensor parallelism).
+        distributed_executor_backend: How vLLM starts its GPU workers: ``"ray"`` (across the
+            nodes of a Ray cluster, needed beyond one node), ``"mp"`` (processes on this node)
+            or ``None`` (vLLM's choice).
         **engine_kwargs: Passed to ``vllm.LLM`` (``enable_prefix_caching`` defaults to True).
     """
 
     name = "vllm"
 
-    def __init__(self, model: str, *, seed: int = 0, **engine_kwargs: Any) -> None:
+    def __init__(self, model: str, *, seed: int = 0, tensor_parallel_size: int = 1,
+                 distributed_executor_backend: str | None = None, **engine_kwargs: Any) -> None:
         super().__init__()
+        if (isinstance(tensor_parallel_size, bool) or not isinstance(tensor_parallel_size, int)
+                or tensor_parallel_size < 1):
+            raise ValueError(f"VLLMBackend: tensor_parallel_size must be an integer >= 1, got "
+                             f"{tensor_parallel_size!r}")
+        if distributed_executor_backend not in EXECUTOR_BACKENDS:
+            raise ValueError(f"VLLMBackend: distributed_executor_backend must be one of "
+                             f"{EXECUTOR_BACKENDS}, got {distributed_executor_backend!r}")
+        if distributed_executor_backend == "ray":
+            from agora.scale.ray_session import require_ray
+
+            require_ray("vLLM's distributed_executor_backend='ray'")
         vllm = _import_vllm()
         engine_kwargs.setdefault("enable_prefix_caching", True)
+        if distributed_executor_backend is not None:
+            engine_kwargs["distributed_executor_backend"] = distributed_executor_backend
         self._model = model
         self.seed = seed
+        self.tensor_parallel_size = tensor_parallel_size
         self._calls = 0
-        self._llm = vllm.LLM(model=model, seed=seed, **engine_kwargs)
+        self._llm = vllm.LLM(model=model, seed=seed, tensor_parallel_size=tensor_parallel_size,
+                             **engine_kwargs)
         self._tokenizer = self._llm.get_tokenizer()
         self.turn_end_token = self._find_turn_end()
 
