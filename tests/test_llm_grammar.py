@@ -168,6 +168,45 @@ def test_one_of_objects_refs_and_arrays() -> None:
         assert not _accepts(g, json.dumps(doc)), doc
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-1, 4), max_size=5), st.integers(0, 3),
+       st.one_of(st.none(), st.integers(0, 4)), st.sampled_from(["int", "none"]))
+def test_prefix_items_arrays_accept_exactly_valid_lists(doc: list[int], lo: int,
+                                                        hi: int | None, rest: str) -> None:
+    prefix = [{"type": "integer", "minimum": 0, "maximum": 1},
+              {"type": "integer", "minimum": 0, "maximum": 2}]
+    schema: dict = {"type": "array", "prefixItems": prefix, "minItems": lo}
+    if hi is not None:
+        if hi < lo:
+            return
+        schema["maxItems"] = hi
+    if rest == "int":
+        schema["items"] = {"type": "integer", "minimum": 3, "maximum": 4}
+    elif rest == "none":
+        schema["items"] = False
+        if lo > 2:
+            with pytest.raises(ValueError, match="admits no value"):
+                json_schema_to_gbnf(schema)
+            return
+    bounds = [(0, 1), (0, 2)]
+    valid = (lo <= len(doc) and (hi is None or len(doc) <= hi)
+             and all(a <= x <= b for x, (a, b) in zip(doc, bounds, strict=False))
+             and all(3 <= x <= 4 for x in doc[2:])
+             and not (rest == "none" and len(doc) > 2))
+    assert _accepts(json_schema_to_gbnf(schema), json.dumps(doc)) == valid, (schema, doc)
+
+
+def test_allocation_spec_schema_compiles_to_an_exact_grammar() -> None:
+    from agora.engine.structured import AllocationSpec
+
+    spec = AllocationSpec(counts=(1, 2, 3), items=("books", "hats", "balls"), message_max=5)
+    g = json_schema_to_gbnf(spec.json_schema())
+    assert _accepts(g, json.dumps({"keep": [1, 0, 3], "message": "ok"}))
+    for doc in ({"keep": [2, 0, 3], "message": ""}, {"keep": [1, 0], "message": ""},
+                {"keep": [1, 0, 3, 0], "message": ""}, {"keep": [1, 0, 3]}):
+        assert not _accepts(g, json.dumps(doc)), doc
+
+
 @pytest.mark.parametrize("schema, keyword", [
     ({"type": "string", "pattern": "^a$"}, "pattern"),
     ({"type": "string", "format": "date"}, "format"),

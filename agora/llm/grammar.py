@@ -31,7 +31,7 @@ _ANNOTATIONS = frozenset({
 _STRUCTURAL = frozenset({
     "type", "enum", "const", "oneOf", "anyOf", "allOf", "$ref", "minimum", "maximum",
     "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "properties", "required",
-    "items", "minItems", "maxItems",
+    "items", "prefixItems", "minItems", "maxItems",
 })
 
 _SEP = '", "'
@@ -207,6 +207,8 @@ class _SchemaConverter:
         return nxt
 
     def array(self, s: dict[str, Any], hint: str) -> str:
+        if s.get("prefixItems"):
+            return self.tuple_array(s, hint)
         item = self.visit(s.get("items", True), f"{hint}-item")
         lo, hi = int(s.get("minItems", 0)), s.get("maxItems")
         if hi is not None and int(hi) < lo:
@@ -222,6 +224,29 @@ class _SchemaConverter:
             more = f"{{{lo - 1},}}" if hi is None else f"{{{lo - 1},{int(hi) - 1}}}"
             inner = f"{item} {tail}{more}"
         return f'"[" {inner} "]"'
+
+    def tuple_array(self, s: dict[str, Any], hint: str) -> str:
+        """An array whose i-th item follows ``prefixItems[i]`` and later ones ``items``."""
+        prefix = [self.visit(p, f"{hint}-{i}") for i, p in enumerate(s["prefixItems"])]
+        lo, hi = int(s.get("minItems", 0)), s.get("maxItems")
+        if hi is not None and int(hi) < lo:
+            raise ValueError(f"array schema at {hint!r} has maxItems < minItems")
+        n = len(prefix)
+        extra = s.get("items", True) is not False and (hi is None or int(hi) > n)
+        if not extra and lo > n:
+            raise ValueError(f"array schema at {hint!r} admits no value: minItems {lo} with "
+                             f"{n} prefixItems and no further items")
+        sep = _SEP
+        tail = ""  # what may follow the prefix: further items, each after a separator
+        if extra:
+            item = self.visit(s.get("items", True), f"{hint}-item")
+            more = max(lo - n, 0)
+            tail = f"({sep} {item})" + (f"{{{more},}}" if hi is None
+                                        else f"{{{more},{int(hi) - n}}}")
+        for i in reversed(range(n if hi is None else min(n, int(hi)))):
+            chunk = f"{'' if i == 0 else sep + ' '}{prefix[i]} {tail}".rstrip()
+            tail = f"({chunk})?" if i >= lo else chunk  # the array may end before item i
+        return f'"[" {tail} "]"' if tail else '"[]"'
 
 
 def _bounds(s: dict[str, Any]) -> tuple[float | None, bool, float | None, bool]:

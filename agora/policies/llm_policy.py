@@ -128,7 +128,7 @@ class LLMPolicy(Policy):
             return self.backend.generate([GenerationRequest(
                 messages=tuple(m), constraint=constraint_of(s),
                 sampling=SamplingParams(temperature=cfg.temperature, seed=int(sd),
-                                        max_tokens=cfg.max_tokens))
+                                        max_tokens=_answer_budget(cfg.max_tokens, s)))
                 for m, s, sd in zip(msgs, specs, seeds_, strict=True)])
 
         specs = [r.spec for r in requests]
@@ -263,6 +263,20 @@ def _merge(first: Any, second: Any) -> Any:
     return replace(second, tokens_in=first.tokens_in + second.tokens_in,
                    tokens_out=first.tokens_out + second.tokens_out,
                    latency_s=first.latency_s + second.latency_s)
+
+
+def _answer_budget(max_tokens: int, spec: ActionSpec) -> int:
+    """Tokens an answer may take: ``max_tokens`` for the fields, plus room for a message.
+
+    Structured answers get 4 tokens per field and list item on top, and a message of
+    ``message_max`` characters never needs more tokens than characters, so the grammar can
+    always close the JSON object before the budget runs out.
+    """
+    if not getattr(spec, "is_structured", False):
+        return max_tokens
+    fields = spec.json_schema().get("properties", {})
+    items = sum(int(f.get("maxItems", 0)) for f in fields.values() if isinstance(f, dict))
+    return max_tokens + int(getattr(spec, "message_max", 0)) + 4 * (len(fields) + items)
 
 
 def _num(v: float) -> int | float:

@@ -12,6 +12,7 @@ from agora.engine.prompting import number
 from agora.engine.structured import (
     MESSAGE_CLOSE,
     MESSAGE_OPEN,
+    AllocationSpec,
     ChoiceSpec,
     OfferSpec,
     Spec,
@@ -44,6 +45,11 @@ def answer_instruction(spec: Spec) -> str:
             o = spec.offer
             fields.append(f'"{o.name}": <a number from {number(o.low)} to {number(o.high)}: '
                           f"{o.description}>")
+    elif isinstance(spec, AllocationSpec):
+        per_item = ", ".join(f"{it} 0-{c}" for it, c in zip(spec.items, spec.counts,
+                                                          strict=True))
+        fields.append(f'"{spec.name}": <a list of {len(spec.counts)} whole numbers, one per '
+                      f"item ({per_item}): {spec.description}>")
     else:
         fields.append(f'"{spec.name}": <{spec.description}>')
     if spec.has_message:

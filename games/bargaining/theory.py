@@ -9,7 +9,8 @@ game is T = 1: the proposer offers the smallest amount (0) and the responder acc
 bargaining solution maximises ``(u_a − d_a)(u_b − d_b)`` over ``u_a + u_b = M``: each gets its
 disagreement payoff plus half the surplus. GLEE metrics (Shapira et al. 2024): with A's share p
 agreed in round t (1-based), gains ``p·δA^(t−1)``, ``(1 − p)·δB^(t−1)``, efficiency their sum and
-fairness ``1 − 4(p − 1/2)²``.
+fairness ``1 − 4(p − 1/2)²``. ``offer_view`` / ``offer_actions`` express decisions in each
+player's own share of the pie for the scripted negotiators of :mod:`agora.policies.negotiators`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from games.bargaining.config import BargainingConfig
 
 if TYPE_CHECKING:
     from agora.engine.batch import DecisionBatch
+    from agora.policies.negotiators import OfferView
 
 
 def rubinstein_share(delta_proposer: float, delta_responder: float,
@@ -142,3 +144,47 @@ def fairness(share_a: np.ndarray) -> np.ndarray:
     """GLEE fairness ``1 − 4(p − 1/2)²`` of A's share (NaN without a deal)."""
     p = np.asarray(share_a, dtype=np.float64)
     return 1.0 - 4.0 * (p - 0.5) ** 2
+
+
+def _proposal(config: BargainingConfig, demand: np.ndarray) -> np.ndarray:
+    """Offer to the responder leaving the proposer at least ``demand`` (on the grid)."""
+    offer = config.pie - np.asarray(demand, dtype=np.float64)
+    if config.step is not None:
+        offer = np.round(np.floor(offer / config.step + 1e-9) * config.step, 10)
+    return np.clip(offer, 0.0, config.pie)
+
+
+def offer_view(batch: DecisionBatch) -> OfferView:
+    """Every decision of a batch in the decider's own share of the pie (scripted negotiators)."""
+    from agora.policies.negotiators import OfferView
+    from games.bargaining.env import RESPONDER
+
+    k: Any = batch.kernel
+    cfg: BargainingConfig = k.config
+    inst, players = batch.instances, batch.players
+    n = inst.size
+    rounds = k.round[inst]
+    responding = k.phase[inst] == RESPONDER
+    proposer = k.first[inst][:, None] ^ (np.arange(cfg.rounds)[None, :] % 2)
+    mine = proposer == players[:, None]
+    raw = k.offers[inst]
+    offers = np.where(mine, cfg.pie - raw, raw)
+    pending = np.where(responding, offers[np.arange(n), np.minimum(rounds, cfg.rounds - 1)],
+                       np.nan)
+    return OfferView(
+        proposing=~responding, pending=pending, t=rounds + responding,
+        end=np.full(n, cfg.rounds), low=np.zeros(n), high=np.full(n, cfg.pie), offers=offers,
+        mine=mine, realise=lambda d: cfg.pie - _proposal(cfg, d))
+
+
+def offer_actions(batch: DecisionBatch, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
+    """Proposals realising ``demand`` (own share) and accept / reject responses."""
+    from games.bargaining.env import PROPOSER
+
+    offers = _proposal(batch.kernel.config, demand)
+    out = np.empty(len(batch), dtype=object)
+    for i, code in enumerate(batch.codes):
+        spec = batch.spec_of_code(int(code))
+        out[i] = spec.validate({"offer": float(offers[i])} if code == PROPOSER else
+                               {"decision": "accept" if accept[i] else "reject"})
+    return out

@@ -7,10 +7,14 @@ as a share of the maximal joint value ``Σ c_i·max(v_A,i, v_B,i)``. Without dis
 proposer keeps everything it values; backward induction gives each earlier proposer its best
 allocation among those leaving the responder at least its continuation value. The Nash
 bargaining solution (disagreement 0) maximises ``u_A·u_B`` over allocations.
+``offer_view`` / ``offer_actions`` express decisions in each player's own value for the scripted
+negotiators of :mod:`agora.policies.negotiators` (a demand becomes the least demanding bundle
+worth it).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +24,7 @@ from games.item_division.config import ItemDivisionConfig
 
 if TYPE_CHECKING:
     from agora.engine.batch import DecisionBatch
+    from agora.policies.negotiators import OfferView
 
 
 def allocations(config: ItemDivisionConfig) -> np.ndarray:
@@ -115,4 +120,71 @@ def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
         if spec.has_message:
             a["message"] = ""
         out[i] = a
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _proposal_table(config: ItemDivisionConfig, player: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bundles ``player`` may keep, sorted by its value (then the other's, when it sees it,
+    else the number of items given away), and those values."""
+    bundles = allocations(config)  # the set of bundles is the same for both players
+    counts = np.asarray(config.counts)
+    own_v, other_v = ((config.values_a, config.values_b) if player == 0
+                      else (config.values_b, config.values_a))
+    own = bundles @ np.asarray(own_v, dtype=np.float64)
+    tie = ((counts - bundles) @ np.asarray(other_v, dtype=np.float64) if not config.private_values
+           else (counts - bundles).sum(axis=1).astype(np.float64))
+    order = np.lexsort((np.arange(own.size), -tie, own))
+    return bundles[order], own[order]
+
+
+def _proposals(config: ItemDivisionConfig, players: np.ndarray,
+               demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The least demanding bundle worth at least ``demand`` to each proposer, and its value."""
+    keep = np.zeros((players.size, len(config.counts)), dtype=np.int64)
+    value = np.zeros(players.size)
+    for j in (0, 1):
+        sel = np.flatnonzero(players == j)
+        if sel.size:
+            bundles, own = _proposal_table(config, j)
+            pos = np.minimum(np.searchsorted(own, demand[sel] - 1e-9), own.size - 1)
+            keep[sel], value[sel] = bundles[pos], own[pos]
+    return keep, value
+
+
+def offer_view(batch: DecisionBatch) -> OfferView:
+    """Every decision of a batch in the decider's own value (scripted negotiators)."""
+    from agora.policies.negotiators import OfferView
+    from games.item_division.env import RESPONDER
+
+    k: Any = batch.kernel
+    cfg: ItemDivisionConfig = k.config
+    inst, players = batch.instances, batch.players
+    n = inst.size
+    rounds = k.round[inst]
+    responding = k.phase[inst] == RESPONDER
+    slots = np.arange(cfg.horizon)[None, :]
+    made = (slots < rounds[:, None]) | ((slots == rounds[:, None]) & responding[:, None])
+    va, vb = values(cfg, k.keep_a[inst])
+    offers = np.where(made, np.where(players[:, None] == 0, va, vb), np.nan)
+    pending = np.where(responding, offers[np.arange(n), np.minimum(rounds, cfg.horizon - 1)],
+                       np.nan)
+    high = np.where(players == 0, cfg.total_value(0), cfg.total_value(1))
+    return OfferView(
+        proposing=~responding, pending=pending, t=rounds + responding,
+        end=np.full(n, cfg.horizon), low=np.zeros(n), high=high, offers=offers,
+        mine=(k.first ^ (slots % 2)) == players[:, None],
+        realise=lambda d: _proposals(cfg, players, d)[1])
+
+
+def offer_actions(batch: DecisionBatch, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
+    """Proposals of the least demanding bundle worth ``demand`` and accept / reject responses."""
+    from games.item_division.env import PROPOSER
+
+    keep, _ = _proposals(batch.kernel.config, batch.players, demand)
+    out = np.empty(len(batch), dtype=object)
+    for i, code in enumerate(batch.codes):
+        spec = batch.spec_of_code(int(code))
+        out[i] = spec.validate({"keep": [int(x) for x in keep[i]]} if code == PROPOSER else
+                               {"decision": "accept" if accept[i] else "reject"})
     return out

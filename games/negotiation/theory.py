@@ -6,7 +6,8 @@ sum (with zero options: iff F_b > F_a). Without discounting, the SPE of alternat
 last offer gives the last proposer the whole surplus: the opening offer is that price and it is
 accepted at once. GLEE metrics (Shapira et al. 2024), prices in units of M = F_a: fairness
 ``1 − 4(p − p_f)²`` with ``p_f = (F_a + F_b)/2`` on trade, else 1; efficiency 1 iff trade
-happens exactly when F_b > F_a.
+happens exactly when F_b > F_a. ``offer_view`` / ``offer_actions`` express decisions in each
+side's own surplus for the scripted negotiators of :mod:`agora.policies.negotiators`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from games.negotiation.config import NegotiationConfig
 
 if TYPE_CHECKING:
     from agora.engine.batch import DecisionBatch
+    from agora.policies.negotiators import OfferView
 
 SELLER, BUYER = 0, 1
 
@@ -76,4 +78,67 @@ def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
         if spec.has_message:
             a["message"] = ""
         out[i] = a
+    return out
+
+
+def _price(config: NegotiationConfig, seller: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """Price giving the seller (or buyer) surplus at least ``demand`` (rounded its way)."""
+    d = np.asarray(demand, dtype=np.float64)
+    p = np.where(seller, config.seller_value + d, config.buyer_value - d)
+    if config.step is not None:
+        q = p / config.step
+        p = np.round(config.step * np.where(seller, np.ceil(q - 1e-9), np.floor(q + 1e-9)), 10)
+    return np.clip(p, 0.0, config.price_max)
+
+
+def offer_view(batch: DecisionBatch) -> OfferView:
+    """Every decision of a batch in the decider's own surplus (scripted negotiators).
+
+    A response is itself a counter-offer, so the time of the next own proposal is the current
+    turn; the horizon is the number of offers.
+    """
+    from agora.policies.negotiators import OfferView
+
+    k: Any = batch.kernel
+    cfg: NegotiationConfig = k.config
+    inst, players = batch.instances, batch.players
+    n = inst.size
+    seller = players == SELLER
+    turn = k.turn[inst]
+    mover = k.opener[inst][:, None] ^ (np.arange(cfg.horizon + 1)[None, :] % 2)
+    prices = k.prices[inst]
+    offers = np.where(seller[:, None], prices - cfg.seller_value, cfg.buyer_value - prices)
+    price = k.price[inst]
+    pending = np.where(seller, price - cfg.seller_value, cfg.buyer_value - price)
+    low = np.where(seller, cfg.outside_seller, cfg.outside_buyer)
+    high = np.where(seller, cfg.price_max - cfg.seller_value, cfg.buyer_value)
+
+    def realise(demand: np.ndarray) -> np.ndarray:
+        p = _price(cfg, seller, demand)
+        return np.where(seller, p - cfg.seller_value, cfg.buyer_value - p)
+
+    return OfferView(proposing=turn == 0, pending=np.where(turn > 0, pending, np.nan), t=turn,
+                     end=np.full(n, cfg.horizon), low=low, high=high, offers=offers,
+                     mine=mover == players[:, None], realise=realise)
+
+
+def offer_actions(batch: DecisionBatch, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
+    """Opening prices and accept / counter responses realising ``demand`` (own surplus).
+
+    A response that neither accepts nor may counter (no offers left) walks away.
+    """
+    k: Any = batch.kernel
+    cfg: NegotiationConfig = k.config
+    prices = _price(cfg, batch.players == SELLER, demand)
+    out = np.empty(len(batch), dtype=object)
+    for i, (m, code) in enumerate(zip(batch.instances, batch.codes, strict=True)):
+        spec = batch.spec_of_code(int(code))
+        if code == 0:
+            a: dict[str, Any] = {"price": float(prices[i])}
+        elif accept[i]:
+            a = {"decision": "accept", "price": float(k.price[m])}
+        else:
+            a = {"decision": "counter" if k.turn[m] < cfg.horizon else "walk_away",
+                 "price": float(prices[i])}
+        out[i] = spec.validate(a)
     return out
