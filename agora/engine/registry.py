@@ -16,7 +16,7 @@ from agora.engine.env import AgoraParallelEnv
 from agora.engine.kernel import GameConfig, GameKernel
 
 _BUILTIN_MODULES = ("games.p_beauty", "games.dictator", "games.bargaining", "games.negotiation",
-                    "games.item_division")
+                    "games.item_division", "games.tax_planner")
 
 
 class UnknownGameError(KeyError):

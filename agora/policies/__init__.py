@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agora.policies.base import Policy
+from agora.policies.negotiators import (
+    AlwaysAcceptPolicy,
+    AlwaysRejectPolicy,
+    BoulwarePolicy,
+    ConcederPolicy,
+    TimeDependentPolicy,
+    TitForTatPolicy,
+)
 from agora.policies.registry import make_policy
 from agora.policies.scripted import (
     CognitiveHierarchyPolicy,
@@ -19,8 +27,10 @@ if TYPE_CHECKING:
     from agora.policies.llm_policy import LLMPolicy
 
 __all__ = [
-    "CognitiveHierarchyPolicy", "EquilibriumPolicy", "FixedPolicy", "LLMPolicy", "LevelKPolicy",
-    "Policy", "QuantalResponsePolicy", "RandomPolicy", "make_policy",
+    "AlwaysAcceptPolicy", "AlwaysRejectPolicy", "BoulwarePolicy", "CognitiveHierarchyPolicy",
+    "ConcederPolicy", "EquilibriumPolicy", "FixedPolicy", "LLMPolicy", "LevelKPolicy", "Policy",
+    "QuantalResponsePolicy", "RandomPolicy", "TimeDependentPolicy", "TitForTatPolicy",
+    "make_policy",
 ]
 
 

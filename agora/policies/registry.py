@@ -6,6 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from agora.policies.base import Policy
+from agora.policies.negotiators import (
+    AlwaysAcceptPolicy,
+    AlwaysRejectPolicy,
+    BoulwarePolicy,
+    ConcederPolicy,
+    TimeDependentPolicy,
+    TitForTatPolicy,
+)
 from agora.policies.scripted import (
     CognitiveHierarchyPolicy,
     EquilibriumPolicy,
@@ -13,6 +21,19 @@ from agora.policies.scripted import (
     LevelKPolicy,
     QuantalResponsePolicy,
     RandomPolicy,
+)
+from agora.policies.tax import (
+    BestResponseWorker,
+    FlatPlanner,
+    NoisyWorker,
+    QuantalWorker,
+    SaezPlanner,
+    SchedulePlanner,
+    StackelbergPlanner,
+    USPlanner,
+    by_role,
+    llm_planner,
+    llm_worker,
 )
 
 
@@ -29,6 +50,23 @@ POLICY_KINDS: dict[str, Callable[..., Policy]] = {
     "cognitive_hierarchy": CognitiveHierarchyPolicy,
     "quantal_response": QuantalResponsePolicy,
     "fixed": FixedPolicy,
+    "time_dependent": TimeDependentPolicy,
+    "boulware": BoulwarePolicy,
+    "conceder": ConcederPolicy,
+    "tit_for_tat": TitForTatPolicy,
+    "always_accept": AlwaysAcceptPolicy,
+    "always_reject": AlwaysRejectPolicy,
+    "tax_best_response": BestResponseWorker,
+    "tax_quantal": QuantalWorker,
+    "tax_noisy": NoisyWorker,
+    "tax_schedule": SchedulePlanner,
+    "tax_us": USPlanner,
+    "tax_flat": FlatPlanner,
+    "tax_saez": SaezPlanner,
+    "tax_stackelberg": StackelbergPlanner,
+    "tax_llm_planner": llm_planner,
+    "tax_llm_worker": llm_worker,
+    "by_role": by_role,
     "llm": _llm,
 }
 
