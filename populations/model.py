@@ -165,8 +165,11 @@ class PopulationModel(mesa.Model):
         return ids
 
     def _round_mean(self, values: np.ndarray) -> float:
-        """Return the mean of ``values`` over personas that played this round (NaN if none)."""
-        return float(values[self._played_now].mean()) if self._played_now.any() else np.nan
+        """Return the mean of ``values`` over personas that played this round, skipping NaN
+        actions (NaN if none)."""
+        x = values[self._played_now]
+        x = x[np.isfinite(x)]
+        return float(x.mean()) if x.size else np.nan
 
     def match(self, group_size: int, persona_ids: np.ndarray | None = None) -> np.ndarray:
         """Return ``(n_groups, group_size)`` persona ids for one round.
@@ -205,14 +208,19 @@ class PopulationModel(mesa.Model):
         return column.cast(pl.Float64).fill_null(np.inf).to_numpy()
 
     def record_outcomes(self, persona_ids: object, actions: object, payoffs: object) -> None:
-        """Store this round's numeric action and payoff of each listed persona."""
+        """Store this round's numeric action and payoff of each listed persona.
+
+        An action may be NaN when the persona played but chose nothing numeric (e.g. it only
+        accepted an offer); summaries and metrics then skip it. Payoffs must be finite.
+        """
         ids = self._check_ids(persona_ids)
         acts = np.asarray(actions, dtype=np.float64).reshape(-1)
         pays = np.asarray(payoffs, dtype=np.float64).reshape(-1)
         if not acts.size == pays.size == ids.size:
             raise ValueError(f"got {ids.size} ids, {acts.size} actions, {pays.size} payoffs")
-        if not (np.all(np.isfinite(acts)) and np.all(np.isfinite(pays))):
-            raise ValueError("actions and payoffs must be finite numbers")
+        if np.any(np.isinf(acts)) or not np.all(np.isfinite(pays)):
+            raise ValueError("actions must be finite numbers (or NaN: no numeric action) and "
+                             "payoffs finite numbers")
         if np.unique(ids).size != ids.size:
             raise ValueError("a persona appears twice in one record_outcomes call")
         again = ids[self._played_now[ids]]
@@ -244,20 +252,26 @@ class PopulationModel(mesa.Model):
         sub = self.adjacency[ids]
         degree = np.diff(sub.indptr)
         played = self.rounds_played > 0
+        acted = played & np.isfinite(self.last_actions)
         n_played = sub @ played.astype(np.float64)
-        sum_action = sub @ np.where(played, self.last_actions, 0.0)
+        n_acted = sub @ acted.astype(np.float64)
+        sum_action = sub @ np.where(acted, self.last_actions, 0.0)
         sum_payoff = sub @ np.where(played, self.last_payoffs, 0.0)
         out = []
-        for k, p, a, y in zip(degree, n_played, sum_action, sum_payoff, strict=True):
+        for k, p, m, a, y in zip(degree, n_played, n_acted, sum_action, sum_payoff,
+                                 strict=True):
             noun = tpl.NEIGHBOUR_NOUN[0 if k == 1 else 1]
             if k == 0:
                 out.append(tpl.NO_NEIGHBOURS)
             elif p == 0:
                 out.append(tpl.NEIGHBOURS_NONE_PLAYED.format(k=k, noun=noun))
+            elif m == 0:  # they played, but nothing numeric (e.g. only accepted offers)
+                out.append(tpl.NEIGHBOURS_EARNED.format(played=int(p), k=k, noun=noun,
+                                                      payoff=y / p))
             elif p == k:
-                out.append(tpl.NEIGHBOURS_PLAYED.format(k=k, noun=noun, action=a / p,
+                out.append(tpl.NEIGHBOURS_PLAYED.format(k=k, noun=noun, action=a / m,
                                                       payoff=y / p))
             else:
                 out.append(tpl.NEIGHBOURS_SOME_PLAYED.format(played=int(p), k=k, noun=noun,
-                                                           action=a / p, payoff=y / p))
+                                                           action=a / m, payoff=y / p))
         return out

@@ -82,5 +82,7 @@ NEIGHBOURS_PLAYED = ("Your {k} {noun} last played a mean of {action:.1f} and ear
 NEIGHBOURS_SOME_PLAYED = ("{played} of your {k} {noun} have played; they last played a mean of "
                           "{action:.1f} and earned a mean of {payoff:.1f}.")
 NEIGHBOURS_NONE_PLAYED = "None of your {k} {noun} has played yet."
+NEIGHBOURS_EARNED = ("{played} of your {k} {noun} have played; they last earned a mean of "
+                     "{payoff:.1f}.")
 NO_NEIGHBOURS = "You have no neighbours."
 NEIGHBOUR_NOUN: tuple[str, str] = ("neighbour", "neighbours")  # singular, plural

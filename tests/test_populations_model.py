@@ -173,10 +173,25 @@ def test_outcomes_agents_metrics_and_summaries(personas: pl.DataFrame) -> None:
     cumulative[[1, 9, 2, 3]] = [1.5, 0.3, -1.0, 3.0]
     expected = np.abs(cumulative[:, None] - cumulative[None, :]).sum() / (200 * cumulative.mean())
     assert metrics["gini_cumulative_payoff"][-1] == pytest.approx(expected)
-    for bad in ([[1], [1.0, 2.0], [1.0]], [[99], [1.0], [1.0]], [[1], [np.nan], [1.0]],
-                [[1, 1], [1.0, 1.0], [1.0, 1.0]]):
+    for bad in ([[1], [1.0, 2.0], [1.0]], [[99], [1.0], [1.0]], [[1], [np.inf], [1.0]],
+                [[1], [1.0], [np.nan]], [[1, 1], [1.0, 1.0], [1.0, 1.0]]):
         with pytest.raises(ValueError):
             model.record_outcomes(*bad)
+
+
+def test_nan_actions_mean_nothing_numeric_was_chosen(personas: pl.DataFrame) -> None:
+    """A persona that played without a numeric action (it only accepted) keeps its payoff."""
+    model = _model(personas, 10, graph="ring", k=2, matchmaker="random")
+    model.record_outcomes([1, 9], [np.nan, 30.0], [2.0, 4.0])
+    assert model.neighbour_summary([0]) == [
+        "Your 2 neighbours last played a mean of 30.0 and earned a mean of 3.0."]
+    assert model.neighbour_summary([2]) == [
+        "1 of your 2 neighbours have played; they last earned a mean of 2.0."]
+    model.step()
+    metrics = model.metrics()
+    assert metrics["mean_action"].to_list() == [30.0]
+    assert metrics["mean_payoff"].to_list() == [3.0]
+    assert model.agent(1).cumulative_payoff == 2.0
 
 
 def test_model_uses_mesa_agentset(personas: pl.DataFrame) -> None:

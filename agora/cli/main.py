@@ -58,6 +58,10 @@ DELEGATES: dict[str, tuple[str, str, str]] = {
     "population": ("populations.cli", "population_main",
                    "synthesize a census population and its validation report"),
     "report": ("agora.analysis.report", "report_main", "write an HTML/Markdown run report"),
+    "sweep": ("agora.scale.cli", "sweep_main",
+              "run a parameter grid as Ray tasks into one partitioned Parquet dataset"),
+    "demo": ("agora.cli.demo", "demo_main",
+             "the census tournament on the embedded model in ~10 minutes (--smoke: tiny)"),
 }
 """Sub-commands whose own parser (in their module) takes the rest of the command line."""
 

@@ -67,7 +67,9 @@ def run_population(game: str, *, population: PopulationModel, policy: PolicySpec
             progress=progress, personas=Personas(ids=groups, texts=texts, table=attrs)).run()
         records = result.records.with_columns(pl.lit(r, dtype=pl.Int32).alias("population_round"))
         outcome = (records.group_by("persona_id")
-                   .agg(pl.col("action").mean(), pl.col("reward").sum()).sort("persona_id"))
+                   .agg(pl.col("action").fill_nan(None).mean().fill_null(float("nan")),
+                        pl.col("reward").sum()).sort("persona_id"))
+        # mean numeric action (NaN for personas that chose nothing numeric, e.g. accepting)
         population.record_outcomes(outcome["persona_id"].to_numpy(),
                                    outcome["action"].to_numpy(), outcome["reward"].to_numpy())
         population.step()
