@@ -161,13 +161,7 @@ class RunConfig:
         p = Path(path)
         if p.suffix != ".toml":
             return cls.from_spec(load_spec(p))
-        if not p.is_file():
-            raise FileNotFoundError(f"{p}: no such file")
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{p}: not valid TOML: {exc}") from None
-        return cls.from_mapping(data, source=str(p))
+        return cls.from_mapping(read_toml(p, "file"), source=str(p))
 
     @classmethod
     def coerce(cls, source: Any) -> RunConfig:
@@ -218,3 +212,13 @@ class RunConfig:
             if policies is None:
                 for policy, _ in built:
                     policy.close()
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The table of a TOML file, with one-line errors for a missing or malformed ``what``."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such {what}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from None

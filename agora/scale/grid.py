@@ -16,14 +16,13 @@ product runs in the order axes are written, the last axis fastest.
 from __future__ import annotations
 
 import itertools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agora.cli.spec import SPEC_KEYS
-from agora.scale.config import RunConfig
+from agora.scale.config import RunConfig, read_toml
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,13 +74,7 @@ class Grid:
     def load(cls, path: str | Path) -> Grid:
         """Read a grid TOML file."""
         p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"{p}: no such grid file")
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{p}: not valid TOML: {exc}") from None
-        return cls.from_mapping(data, source=str(p))
+        return cls.from_mapping(read_toml(p, "grid file"), source=str(p))
 
     @classmethod
     def coerce(cls, source: Grid | Mapping[str, Any] | str | Path) -> Grid:
