@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from agora.llm.model_files import embedded_model_available
 from experiments import (
     bargaining_spe,
     census_tournament,
@@ -33,19 +34,7 @@ SCRIPTED = {
 LLM_FLAGS = ["--quiet", "--threads", "1"]
 
 
-def _llamacpp_available() -> bool:
-    try:
-        import llama_cpp  # noqa: F401
-
-        from agora.llm.model_files import resolve_model_path
-
-        resolve_model_path(None)
-    except Exception:
-        return False
-    return True
-
-
-needs_model = pytest.mark.skipif(not _llamacpp_available(),
+needs_model = pytest.mark.skipif(not embedded_model_available(),
                                  reason="embedded llama.cpp model not installed")
 
 

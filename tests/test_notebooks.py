@@ -20,6 +20,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from traitlets import default
 
+from agora.llm.model_files import embedded_model_available
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 USES_LLM = {"01_quickstart", "03_analysis"}
@@ -34,18 +36,6 @@ def _build_script() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _llamacpp_available() -> bool:
-    try:
-        import llama_cpp  # noqa: F401
-
-        from agora.llm.model_files import resolve_model_path
-
-        resolve_model_path(None)
-    except Exception:
-        return False
-    return True
 
 
 class NativeKernelManager(AsyncKernelManager):
@@ -81,7 +71,7 @@ def test_committed_notebook_has_no_outputs(path: Path) -> None:
 
 
 def _params() -> list[object]:
-    needs_model = pytest.mark.skipif(not _llamacpp_available(),
+    needs_model = pytest.mark.skipif(not embedded_model_available(),
                                      reason="embedded llama.cpp model not installed")
     return [pytest.param(p, id=p.stem,
                          marks=[pytest.mark.llm, needs_model] if p.stem in USES_LLM else [])

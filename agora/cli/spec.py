@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,20 @@ class RunSpec:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
 
 
+def check_spec_table(data: Mapping[str, Any], source: str) -> list[Any] | tuple[Any, ...]:
+    """Check a run-spec table's top-level fields; return its non-empty ``policies`` list."""
+    unknown = sorted(set(data) - SPEC_KEYS)
+    if unknown:
+        raise ValueError(f"{source}: unknown field(s) {', '.join(unknown)}; "
+                         f"allowed: {', '.join(sorted(SPEC_KEYS))}")
+    if "game" not in data:
+        raise ValueError(f"{source}: missing field 'game'")
+    raw = data.get("policies")
+    if not isinstance(raw, list | tuple) or not raw:
+        raise ValueError(f"{source}: needs at least one [[policies]] table with a 'kind'")
+    return raw
+
+
 def spec_from_toml(path: Path) -> RunSpec:
     """Parse a TOML run spec (see README, "Config files")."""
     try:
@@ -43,15 +58,7 @@ def spec_from_toml(path: Path) -> RunSpec:
         raise ValueError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - SPEC_KEYS)
-    if unknown:
-        raise ValueError(f"{path}: unknown field(s) {', '.join(unknown)}; "
-                         f"allowed: {', '.join(sorted(SPEC_KEYS))}")
-    if "game" not in data:
-        raise ValueError(f"{path}: missing field 'game'")
-    raw = data.get("policies")
-    if not isinstance(raw, list) or not raw:
-        raise ValueError(f"{path}: needs at least one [[policies]] table with a 'kind'")
+    raw = check_spec_table(data, str(path))
     policies = []
     for i, table in enumerate(raw):
         params = dict(table)

@@ -45,3 +45,14 @@ def resolve_model_path(model_path: str | os.PathLike[str] | None = None) -> Path
     if path.suffix.lower() != ".gguf":
         raise ValueError(f"{origin} must be a .gguf file, got {str(path)!r}")
     return path
+
+
+def embedded_model_available() -> bool:
+    """Whether llama-cpp-python and a GGUF (bundled or configured) are installed."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        return False
+    try:
+        resolve_model_path(None)
+    except (FileNotFoundError, ValueError):
+        return False
+    return True

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agora.cli.spec import SPEC_KEYS, RunSpec, load_spec
+from agora.cli.spec import RunSpec, check_spec_table, load_spec
 from agora.engine.records import RunResult
 from agora.engine.registry import make_config
 from agora.engine.runner import Runner
@@ -131,15 +131,7 @@ class RunConfig:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], source: str = "config") -> RunConfig:
         """Parse the TOML run-spec schema (policies may also be Policy objects)."""
-        unknown = sorted(set(data) - SPEC_KEYS)
-        if unknown:
-            raise ValueError(f"{source}: unknown field(s) {', '.join(unknown)}; "
-                             f"allowed: {', '.join(sorted(SPEC_KEYS))}")
-        if "game" not in data:
-            raise ValueError(f"{source}: missing field 'game'")
-        raw = data.get("policies")
-        if not isinstance(raw, list | tuple) or not raw:
-            raise ValueError(f"{source}: needs at least one [[policies]] table with a 'kind'")
+        raw = check_spec_table(data, source)
         entries = tuple(PolicyEntry.from_table(t, f"{source}: policies[{i}]")
                         for i, t in enumerate(raw))
         try:
