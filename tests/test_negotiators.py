@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from agora.engine.batch import DecisionBatch, Decisions
 from agora.engine.runner import Runner
+from agora.engine.streams import Streams
 from agora.policies import (
     AlwaysAcceptPolicy,
     AlwaysRejectPolicy,
@@ -37,12 +38,12 @@ class Seats(Policy):
         self.policies = policies
         self.name = "+".join(p.name for p in policies)
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         actions = np.empty(len(batch), dtype=object)
         for j, policy in enumerate(self.policies):
             idx = np.flatnonzero(batch.players == j)
             if idx.size:
-                actions[idx] = policy.act(batch.subset(idx), rng).actions
+                actions[idx] = policy.act(batch.subset(idx), rng.subset(idx)).actions
         return Decisions(actions=actions)
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
+
+if TYPE_CHECKING:
+    from agora.engine.streams import Streams
 
 
 class InvalidActionError(ValueError):
@@ -158,7 +161,7 @@ class ActionSpec:
             ok &= np.abs(k - np.round(k)) <= 1e-6
         return ok
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+    def sample(self, rng: np.random.Generator | Streams, size: int) -> np.ndarray:
         """Uniform random legal actions (the default LLM fallback and level-0 play)."""
         if self.is_discrete:
             return rng.choice(self.choices(), size=size)

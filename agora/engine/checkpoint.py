@@ -8,19 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 CHECKPOINT_FILE = "checkpoint.pkl"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Checkpoint:
-    """State after ``completed_steps`` steps: the kernel, every generator, policy states."""
+    """State after ``completed_steps`` steps: the kernel (with its streams), policy states.
+
+    Decision streams are keyed by step, so no policy generator needs saving.
+    """
 
     fingerprint: str
     completed_steps: int
     kernel_state: dict[str, Any]
-    policy_rngs: list[np.random.Generator]
     policy_states: list[dict[str, Any] | None]
     elapsed_s: float
 

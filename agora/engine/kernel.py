@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from agora.engine.streams import Streams
 from agora.engine.structured import Spec
 
 if TYPE_CHECKING:
@@ -78,7 +79,9 @@ class GameKernel(ABC):
     action_dtype: ClassVar[type] = np.float64
     """dtype of the runner's action arrays: ``object`` for structured (dict) actions."""
 
-    def __init__(self, config: GameConfig, n_instances: int, rng: np.random.Generator) -> None:
+    def __init__(self, config: GameConfig, n_instances: int,
+                 rng: Streams | np.random.Generator) -> None:
+        """``rng``: one stream per instance (a Generator is turned into such streams)."""
         if n_instances < 1:
             raise ValueError(f"n_instances must be >= 1, got {n_instances}")
         if not isinstance(config, self.config_cls):
@@ -86,7 +89,7 @@ class GameKernel(ABC):
                             f"got {type(config).__name__}")
         self.config = config
         self.n_instances = n_instances
-        self.rng = rng
+        self.rng = Streams.coerce(rng, n_instances)
         self.done = np.zeros(n_instances, dtype=bool)
         self.round = np.zeros(n_instances, dtype=np.int64)
 

@@ -41,6 +41,7 @@ from agora.engine.records import (
     write_json_atomic,
 )
 from agora.engine.registry import REGISTRY, make_config
+from agora.engine.streams import Streams, key_of
 from agora.policies.base import Policy
 
 PolicySpec = Policy | Sequence[tuple[Policy, float]]
@@ -97,12 +98,20 @@ def assign_exact(shares: np.ndarray, shape: tuple[int, int],
 
 
 class Runner:
-    """Steps ``n_instances`` copies of a game in lockstep with batched policies."""
+    """Steps ``n_instances`` copies of a game in lockstep with batched policies.
+
+    Randomness is keyed, never sequential: the kernel draws from one stream per instance and
+    every decision from one stream per (instance, player) and step (see
+    :mod:`agora.engine.streams`), and policies are seated over the whole population. So
+    ``instance_range=(a, b)`` plays instances ``a .. b-1`` of the run with exactly the records
+    the full run has for them (the runner behind sharded populations).
+    """
 
     def __init__(self, game: str, config: GameConfig | dict[str, Any] | None = None, *,
                  policy: PolicySpec, n_instances: int = 1, seed: int = 0,
                  out: str | Path | None = None, resume: bool = False, progress: bool = True,
-                 personas: Personas | None = None, run_id: str | None = None) -> None:
+                 personas: Personas | None = None, run_id: str | None = None,
+                 instance_range: tuple[int, int] | None = None) -> None:
         entry = REGISTRY.get(game)
         if config is None:
             config = {}
@@ -114,30 +123,33 @@ class Runner:
         if not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")
         self.game, self.seed, self.n_instances = game, seed, n_instances
+        self.instance_range = _check_range(instance_range, n_instances)
+        start, stop = self.instance_range
         self.policies, self.shares = _normalise_policies(policy)
         self.policy_names = _unique_names([p.name for p in self.policies])
         self.out = Path(out) if out is not None else None
         self.resume, self.progress = resume, progress
         self.personas = personas
-        root = np.random.SeedSequence(seed)
-        kernel_ss, assign_ss, *policy_ss = root.spawn(2 + len(self.policies))
-        self.kernel: GameKernel = entry.kernel_cls(self.config, n_instances,
-                                                   np.random.default_rng(kernel_ss))
+        kernel_ss, assign_ss, decide_ss = np.random.SeedSequence(seed).spawn(3)
+        self._decide_ss = decide_ss
+        self.kernel: GameKernel = entry.kernel_cls(
+            self.config, stop - start,
+            Streams(key_of(kernel_ss), np.arange(start, stop, dtype=np.uint64)))
         shape = (n_instances, self.kernel.n_players)
-        self.assignment = assign_exact(self.shares, shape, np.random.default_rng(assign_ss))
-        self.policy_rngs = [np.random.default_rng(s) for s in policy_ss]
+        self.assignment = assign_exact(self.shares, shape,
+                                       np.random.default_rng(assign_ss))[start:stop]
         if personas is not None and personas.ids.shape != shape:
             raise ValueError(f"personas.ids must have shape {shape}, got {personas.ids.shape}")
-        self.persona_ids = (personas.ids.astype(np.int64) if personas is not None
-                            else np.full(shape, -1, dtype=np.int64))
+        self.persona_ids = (personas.ids[start:stop].astype(np.int64) if personas is not None
+                            else np.full((stop - start, shape[1]), -1, dtype=np.int64))
         self.codebook = CodeBook(agents=tuple(self.kernel.agent_names()),
                                  roles=tuple(self.kernel.roles),
                                  policies=tuple(self.policy_names))
-        self.run_id = run_id or f"{game}-{self.fingerprint()[:12]}"
+        self.run_id = run_id or f"{game}-{self.run_fingerprint()[:12]}"
 
     # ------------------------------------------------------------------ identity
     def describe(self) -> dict[str, Any]:
-        """What determines the run's records (hashed into the fingerprint)."""
+        """What determines the run's records (hashed into the run fingerprint)."""
         return {
             "game": self.game, "config": self.config.to_dict(), "n_instances": self.n_instances,
             "seed": self.seed,
@@ -145,24 +157,46 @@ class Runner:
                          for n, p, s in zip(self.policy_names, self.policies, self.shares,
                                             strict=True)],
             "personas": None if self.personas is None else hashlib.sha256(
-                self.persona_ids.tobytes()).hexdigest(),
+                self.personas.ids.astype(np.int64).tobytes()).hexdigest(),
         }
 
-    def fingerprint(self) -> str:
-        """Stable hash of :meth:`describe`."""
+    @property
+    def partial(self) -> bool:
+        """Whether this runner plays only part of the run's instances."""
+        return self.instance_range != (0, self.n_instances)
+
+    def run_fingerprint(self) -> str:
+        """Stable hash of :meth:`describe`: the same for the whole run and each of its parts."""
         blob = json.dumps(self.describe(), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+    def fingerprint(self) -> str:
+        """Identity of what this runner plays (the run, and its instance range if partial)."""
+        if not self.partial:
+            return self.run_fingerprint()
+        blob = json.dumps({"run": self.run_fingerprint(),
+                           "instance_range": list(self.instance_range)})
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def decision_streams(self, step: int, instances: np.ndarray,
+                         players: np.ndarray) -> Streams:
+        """Random streams of the decisions ``(instances, players)`` at ``step``."""
+        global_instances = instances.astype(np.uint64) + np.uint64(self.instance_range[0])
+        rows = global_instances * np.uint64(self.kernel.n_players) + players.astype(np.uint64)
+        return Streams(key_of(self._decide_ss, step), rows)
 
     # ------------------------------------------------------------------ one step
     def _act(self, batch: DecisionBatch) -> tuple[np.ndarray, dict[str, Any]]:
         owner = self.assignment[batch.instances, batch.players]
+        streams = self.decision_streams(batch.step, batch.instances, batch.players)
         dtype = self.kernel.action_dtype
         actions = np.empty(len(batch), dtype=dtype)
         extra: dict[str, Any] = {}
         for p in np.unique(owner):
             idx = np.flatnonzero(owner == p)
-            sub = batch if idx.size == len(batch) else batch.subset(idx)
-            decisions = self.policies[p].act(sub, self.policy_rngs[p])
+            whole = idx.size == len(batch)
+            sub = batch if whole else batch.subset(idx)
+            decisions = self.policies[p].act(sub, streams if whole else streams.subset(idx))
             if not isinstance(decisions, Decisions) or len(decisions.actions) != idx.size:
                 raise TypeError(f"policy {self.policy_names[p]!r} must return Decisions with "
                                 f"{idx.size} actions")
@@ -210,7 +244,8 @@ class Runner:
             actions, structured = structured_columns(batch, actions)
             columns.update(structured)
         frame = step_frame(
-            step=step, instances=inst, players=players, rounds=batch.rounds, roles=batch.roles,
+            step=step, instances=inst + self.instance_range[0], players=players,
+            rounds=batch.rounds, roles=batch.roles,
             policy_codes=self.assignment[inst, players], persona_ids=batch.persona_ids,
             actions=actions, rewards=outcome.rewards, columns=columns)
         t4 = time.perf_counter()
@@ -305,14 +340,13 @@ class Runner:
     def _checkpoint(self, completed: int, elapsed: float) -> Checkpoint:
         return Checkpoint(
             fingerprint=self.fingerprint(), completed_steps=completed,
-            kernel_state=self.kernel.state_dict(), policy_rngs=self.policy_rngs,
+            kernel_state=self.kernel.state_dict(),
             policy_states=[_state(p) for p in self.policies], elapsed_s=elapsed)
 
     def _restore(self, ckpt: Checkpoint) -> int:
         if ckpt.fingerprint != self.fingerprint():
             raise ValueError(f"checkpoint in {self.out} belongs to a different run")
         self.kernel.load_state_dict(ckpt.kernel_state)
-        self.policy_rngs = list(ckpt.policy_rngs)
         for p, state in zip(self.policies, ckpt.policy_states, strict=True):
             if state is not None:
                 p.load_state_dict(state)  # type: ignore[attr-defined]
@@ -322,9 +356,24 @@ class Runner:
         return ckpt.completed_steps
 
     def _manifest(self, status: str, telemetry: dict[str, Any]) -> dict[str, Any]:
+        part = ({"instance_range": list(self.instance_range),
+                 "run_fingerprint": self.run_fingerprint()} if self.partial else {})
         return {"run_id": self.run_id, "status": status, "fingerprint": self.fingerprint(),
-                **self.describe(), "versions": package_versions(), "git_commit": git_commit(),
-                "telemetry": telemetry}
+                **self.describe(), **part, "versions": package_versions(),
+                "git_commit": git_commit(), "telemetry": telemetry}
+
+
+def _check_range(value: tuple[int, int] | None, n_instances: int) -> tuple[int, int]:
+    if value is None:
+        return (0, n_instances)
+    try:
+        start, stop = (int(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"instance_range must be a (start, stop) pair, got {value!r}") from None
+    if not 0 <= start < stop <= n_instances:
+        raise ValueError(f"instance_range must satisfy 0 <= start < stop <= n_instances "
+                         f"({n_instances}), got {value!r}")
+    return (start, stop)
 
 
 def _state(policy: Policy) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ import gymnasium as gym
 import numpy as np
 
 from agora.engine.action_spec import ActionSpec, InvalidActionError
+from agora.engine.streams import Streams
 
 MESSAGE_OPEN, MESSAGE_CLOSE = "<<<", ">>>"
 _DELIMS = re.compile(r"<{2,}|>{2,}|`{3,}")
@@ -131,12 +132,17 @@ class StructuredSpec(ABC):
         """Legality of each action of an object array."""
         return np.fromiter((self.legal(v) for v in values), dtype=bool, count=len(values))
 
-    def sample(self, rng: np.random.Generator, size: int,
+    def sample(self, rng: np.random.Generator | Streams, size: int,
                extreme: bool = False) -> np.ndarray:
-        """Random legal actions (messages empty) as an object array."""
+        """Random legal actions (messages empty) as an object array.
+
+        With :class:`~agora.engine.streams.Streams`, action ``i`` comes from row ``i``'s stream.
+        """
         out = np.empty(size, dtype=object)
+        if isinstance(rng, Streams) and len(rng) != size:
+            raise ValueError(f"{len(rng)} streams for {size} actions")
         for i in range(size):
-            a = self._sample_one(rng, extreme)
+            a = self._sample_one(rng.generator(i) if isinstance(rng, Streams) else rng, extreme)
             if self.has_message:
                 a["message"] = ""
             out[i] = a

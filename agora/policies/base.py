@@ -5,23 +5,28 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-import numpy as np
-
 from agora.engine.batch import DecisionBatch, Decisions
+from agora.engine.streams import Streams
 
 
 class Policy(ABC):
     """Maps a batch of decision requests to legal actions.
 
     ``act`` is called exactly once per runner step with every decision this policy owns, across
-    every game instance; implementations should vectorise over the batch. The generator is the
-    run's, so a run is reproducible from its seed and resumable from a checkpoint.
+    every game instance; implementations should vectorise over the batch.
+
+    ``rng`` holds one random stream per decision of the batch (:class:`Streams`, keyed by the
+    run's seed, the step and the decision's instance and player). Its draws follow numpy's
+    ``Generator`` (``rng.random()``, ``rng.normal(0, 1, len(batch))``, ``rng.choice(k, p=p)``)
+    with one value per decision; for a sub-batch use ``rng.subset(index)`` alongside
+    ``batch.subset(index)``. A decision's numbers never depend on the rest of the batch, so a
+    run is reproducible from its seed, resumable, and the same whether sharded or not.
     """
 
     name: str = "policy"
 
     @abstractmethod
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         """Return one legal action per decision of ``batch``."""
 
     def describe(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import numpy as np
 
 from agora.engine.action_spec import ActionSpec
 from agora.engine.batch import DecisionBatch, Decisions
+from agora.engine.streams import Streams
 from agora.policies import llm_prompts
 from agora.policies.base import Policy
 from agora.policies.parsing import ParseKind, parse_answer
@@ -96,9 +97,10 @@ class LLMPolicy(Policy):
         return self._backend
 
     # ------------------------------------------------------------------ acting
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         from agora.llm.types import Constraint, GenerationRequest, SamplingParams
 
+        rng = Streams.coerce(rng, len(batch))
         requests = list(batch.requests())
         messages = [llm_prompts.build_messages(batch.kernel, r, self.config.system_prefix)
                     for r in requests]
@@ -165,7 +167,7 @@ class LLMPolicy(Policy):
 
     def _act_score(self, batch: DecisionBatch, requests: list[Any],
                    messages: list[list[dict[str, str]]],
-                   rng: np.random.Generator) -> Decisions:
+                   rng: Streams) -> Decisions:
         from agora.llm.types import GenerationRequest
 
         specs = [r.spec for r in requests]
@@ -179,13 +181,15 @@ class LLMPolicy(Policy):
         logps = self.backend.score(
             [GenerationRequest(messages=tuple(m)) for m in messages], candidates)
         actions = np.empty(len(requests))
+        uniform = rng.random()
         mean, entropy, top, dists = [], [], [], []
         k = self.config.top_k_stored
         for i, (grid, lp) in enumerate(zip(grids, logps, strict=True)):
             lp = np.asarray(lp, dtype=np.float64)
             prob = np.exp(lp - lp.max())
             prob /= prob.sum()
-            actions[i] = grid[rng.choice(grid.size, p=prob)]
+            pick = int(np.searchsorted(np.cumsum(prob), uniform[i] * prob.sum(), side="right"))
+            actions[i] = grid[min(pick, grid.size - 1)]
             mean.append(float(prob @ grid))
             entropy.append(float(-(prob[prob > 0] * np.log(prob[prob > 0])).sum()))
             order = np.argsort(-prob)[:k]
@@ -204,13 +208,13 @@ class LLMPolicy(Policy):
         })
 
     def _fallback(self, batch: DecisionBatch, i: int, spec: ActionSpec,
-                  rng: np.random.Generator) -> Any:
+                  rng: Streams) -> Any:
         if self.config.fallback is Fallback.EQUILIBRIUM:
             theory: Any = batch.kernel.theory  # type: ignore[attr-defined]
             if batch.kernel.action_dtype is object:  # turn-based: the SPE move of this state
                 return theory.equilibrium_actions(batch.subset(np.array([i])))[0]
             return float(theory.equilibrium_action(batch.config))
-        return spec.sample(rng, 1)[0]
+        return spec.sample(rng.subset(np.array([i])), 1)[0]
 
     def _count(self, status: np.ndarray) -> None:
         self.counts["decisions"] += len(status)

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from agora.engine.batch import DecisionBatch, Decisions
+from agora.engine.streams import Streams
 from agora.policies.base import Policy
 
 TOL = 1e-9
@@ -108,7 +109,7 @@ class ConcessionPolicy(Policy):
         """Faratin's rule: accept an offer worth at least the agent's next proposal."""
         return ~view.proposing & (view.pending >= realised - TOL)
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         theory = negotiation_theory(batch)
         view: OfferView = theory.offer_view(batch)
         demand = np.where(view.t >= view.end, view.low, self.demand(view))

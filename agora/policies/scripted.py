@@ -2,8 +2,8 @@
 
 They are the reference opponents of LLM agents and the test doubles of the engine. Game-specific
 behaviour comes from each game's ``theory`` module (``equilibrium_action``, ``level_k_action``,
-``ch_actions``, ``action_utilities``); randomness comes only from the generator the runner
-passes to :meth:`Policy.act`.
+``ch_actions``, ``action_utilities``); randomness comes only from the per-decision streams the
+runner passes to :meth:`Policy.act`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import softmax
 
 from agora.engine.batch import DecisionBatch, Decisions
+from agora.engine.streams import Streams
 from agora.engine.structured import Spec
 from agora.policies.base import Policy
 
@@ -46,10 +47,12 @@ class RandomPolicy(Policy):
 
     name = "random"
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
+        rng = Streams.coerce(rng, len(batch))
         actions = np.empty(len(batch), dtype=batch.kernel.action_dtype)
         for idx, spec in by_spec(batch):
-            actions[idx] = spec.sample(rng, idx.size)
+            actions[idx] = spec.sample(rng if idx.size == len(batch) else rng.subset(idx),
+                                       idx.size)
         return Decisions(actions=actions)
 
 
@@ -60,7 +63,7 @@ class FixedPolicy(Policy):
         self.value = float(value)
         self.name = f"fixed({value:g})"
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         actions = np.empty(len(batch))
         for idx, spec in by_spec(batch):
             actions[idx] = spec.validate(self.value)
@@ -75,7 +78,7 @@ class EquilibriumPolicy(Policy):
 
     name = "equilibrium"
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         theory = _theory(batch)
         if batch.kernel.action_dtype is object:  # turn-based: the SPE move depends on the state
             return Decisions(actions=theory.equilibrium_actions(batch))
@@ -92,7 +95,7 @@ class LevelKPolicy(Policy):
         self.k = k
         self.name = f"level_{k}"
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         if self.k == 0:
             return RandomPolicy().act(batch, rng)
         value = _theory(batch).level_k_action(batch.config, self.k)
@@ -122,14 +125,15 @@ class CognitiveHierarchyPolicy(Policy):
         self._cdf = np.cumsum(pmf / pmf.sum())
         self.name = f"ch(tau={tau:g})"
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         n = len(batch)
+        rng = Streams.coerce(rng, n)
         steps = np.minimum(np.searchsorted(self._cdf, rng.random(n), side="right"), self.k_max)
         table = _theory(batch).ch_actions(batch.config, self.tau, self.k_max)
         actions = table[steps]
         zero = np.flatnonzero(steps == 0)
         if zero.size:
-            actions[zero] = RandomPolicy().act(batch.subset(zero), rng).actions
+            actions[zero] = RandomPolicy().act(batch.subset(zero), rng.subset(zero)).actions
         return Decisions(actions=actions, columns={"ch_step": steps})
 
     def describe(self) -> dict[str, Any]:
@@ -150,15 +154,16 @@ class QuantalResponsePolicy(Policy):
         self.lam, self.belief_mean, self.grid_size = float(lam), belief_mean, grid_size
         self.name = f"qre(lam={lam:g})"
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         theory = _theory(batch)
+        rng = Streams.coerce(rng, len(batch))
         actions = np.empty(len(batch))
         for idx, spec in by_spec(batch):
             grid = (spec.choices() if spec.is_discrete
                     else np.linspace(spec.low, spec.high, self.grid_size))
             utilities = theory.action_utilities(batch.config, grid, self.belief_mean)
             probs = softmax(self.lam * utilities)
-            actions[idx] = grid[rng.choice(grid.size, size=idx.size, p=probs)]
+            actions[idx] = grid[rng.subset(idx).choice(grid.size, size=idx.size, p=probs)]
         return Decisions(actions=actions)
 
     def describe(self) -> dict[str, Any]:

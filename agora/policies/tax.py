@@ -21,6 +21,7 @@ import numpy as np
 from scipy.special import softmax
 
 from agora.engine.batch import DecisionBatch, Decisions
+from agora.engine.streams import Streams
 from agora.policies.base import Policy
 from agora.policies.scripted import by_spec
 
@@ -42,17 +43,19 @@ def _kernel(batch: DecisionBatch) -> TaxPlannerKernel:
 class _Worker(Policy):
     """Shared machinery: per-economy candidate utilities and action assembly."""
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         k = _kernel(batch)
+        rng = Streams.coerce(rng, len(batch))
         actions = np.empty(len(batch), dtype=object)
         for idx, spec in by_spec(batch):
             inst, players = batch.instances[idx], batch.players[idx]
+            sub = rng if idx.size == len(batch) else rng.subset(idx)
             if spec.name == "hours":
-                hours = self.hours(k, inst, players, rng)
+                hours = self.hours(k, inst, players, sub)
                 actions[idx] = [{"hours": float(h)} for h in hours]
             elif spec.name == "vote":
                 names = k.config.vote_candidates
-                choice = self.vote(k, inst, players, rng)
+                choice = self.vote(k, inst, players, sub)
                 actions[idx] = [{"vote": names[int(c)]} for c in choice]
             else:
                 raise TypeError(f"{self.name} plays workers; got a {spec.name!r} decision")
@@ -60,12 +63,12 @@ class _Worker(Policy):
 
     @abstractmethod
     def hours(self, k: TaxPlannerKernel, inst: np.ndarray, players: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
+              rng: Streams) -> np.ndarray:
         """Weekly hours of each (economy, worker) decision."""
 
     @abstractmethod
     def vote(self, k: TaxPlannerKernel, inst: np.ndarray, players: np.ndarray,
-             rng: np.random.Generator) -> np.ndarray:
+             rng: Streams) -> np.ndarray:
         """Index of the candidate each worker votes for."""
 
     @staticmethod
@@ -103,11 +106,11 @@ class BestResponseWorker(_Worker):
     name = "tax_best_response"
 
     def hours(self, k: TaxPlannerKernel, inst: np.ndarray, players: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
+              rng: Streams) -> np.ndarray:
         return self.best_hours(k, inst, players)[0]
 
     def vote(self, k: TaxPlannerKernel, inst: np.ndarray, players: np.ndarray,
-             rng: np.random.Generator) -> np.ndarray:
+             rng: Streams) -> np.ndarray:
         return np.argmax(self.ballot_utilities(k, inst, players), axis=1)
 
     def describe(self) -> dict[str, Any]:
@@ -129,7 +132,7 @@ class QuantalWorker(_Worker):
         self.name = f"tax_quantal(lam={lam:g})"
 
     def hours(self, k: TaxPlannerKernel, inst: np.ndarray, players: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
+              rng: Streams) -> np.ndarray:
         from games.tax_planner import utility
 
         _, rebate = self.best_hours(k, inst, players)
@@ -145,7 +148,7 @@ class QuantalWorker(_Worker):
         return grid[np.minimum(pick, grid.size - 1)]
 
     def vote(self, k: TaxPlannerKernel, inst: np.ndarray, players: np.ndarray,
-             rng: np.random.Generator) -> np.ndarray:
+             rng: Streams) -> np.ndarray:
         probs = softmax(self.lam * self.ballot_utilities(k, inst, players), axis=1)
         cdf = np.cumsum(probs, axis=1)
         return np.minimum((cdf < rng.random((inst.size, 1)) * cdf[:, -1:]).sum(axis=1),
@@ -165,12 +168,12 @@ class NoisyWorker(_Worker):
         self.name = f"tax_noisy(sd={sd:g})"
 
     def hours(self, k: TaxPlannerKernel, inst: np.ndarray, players: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
+              rng: Streams) -> np.ndarray:
         h = self.best_hours(k, inst, players)[0] + rng.normal(0.0, self.sd, inst.size)
         return np.clip(h, 0.0, k.config.max_hours)
 
     def vote(self, k: TaxPlannerKernel, inst: np.ndarray, players: np.ndarray,
-             rng: np.random.Generator) -> np.ndarray:
+             rng: Streams) -> np.ndarray:
         return np.argmax(self.ballot_utilities(k, inst, players), axis=1)
 
     def describe(self) -> dict[str, Any]:
@@ -181,7 +184,7 @@ class NoisyWorker(_Worker):
 class _TargetPlanner(Policy):
     """Moves every rate toward a target schedule, as far as the change cap allows."""
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         from games.tax_planner.spec import ScheduleSpec
 
         k = _kernel(batch)
@@ -345,7 +348,8 @@ class ByRolePolicy(Policy):
         self.policies = policies
         self.name = "+".join(f"{r}:{p.name}" for r, p in policies.items())
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
+        rng = Streams.coerce(rng, len(batch))
         roles = np.asarray(batch.kernel.roles, dtype=object)[batch.roles]
         unknown = set(roles.tolist()) - set(self.policies)
         if unknown:
@@ -356,8 +360,9 @@ class ByRolePolicy(Policy):
             idx = np.flatnonzero(roles == role)
             if idx.size == 0:
                 continue
-            sub = batch if idx.size == len(batch) else batch.subset(idx)
-            out = policy.act(sub, rng)
+            whole = idx.size == len(batch)
+            out = policy.act(batch if whole else batch.subset(idx),
+                             rng if whole else rng.subset(idx))
             actions[idx] = out.actions
             for name, col in out.columns.items():
                 if name not in columns:

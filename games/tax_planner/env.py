@@ -152,7 +152,7 @@ class TaxPlannerKernel(GameKernel):
         if c.skills is not None:
             self.skills = np.tile(np.asarray(c.skills, dtype=np.float64), (m, 1))
         else:
-            self.skills = theory.draw_skills(m * n, self.rng, c).reshape(m, n)
+            self.skills = theory.draw_skills((m, n), self.rng, c)
         self.rates = np.tile(np.asarray(c.initial_rates, dtype=np.float64), (m, 1))
         self.schedules = np.full((m, t, b), np.nan)
         self.proposals = np.full((m, t, b), np.nan)

@@ -33,6 +33,7 @@ from agora.analysis.welfare import (
     inverse_income_weighted_welfare,
     utilitarian,
 )
+from agora.engine.streams import Streams
 from games.tax_planner.config import US_BRACKETS, Objective, Rebate, TaxConfig, Utility
 from games.tax_planner.utility import (
     best_response,
@@ -342,7 +343,7 @@ def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
     kernel = batch.kernel
     planner = kernel.__dict__.setdefault("stackelberg_planner", StackelbergPlanner())
     policy = ByRolePolicy(worker=BestResponseWorker(), planner=planner)
-    return policy.act(batch, np.random.default_rng(0)).actions  # deterministic policies
+    return policy.act(batch, Streams.from_seed(0, len(batch))).actions  # deterministic
 
 
 # --------------------------------------------------------------------------- skills
@@ -352,11 +353,15 @@ HOURS_PER_YEAR = 2080.0
 """40 hours × 52 weeks: LLM Economist's skill is a GB2 income draw per 40 weekly hours."""
 
 
-def draw_skills(n: int, rng: np.random.Generator, config: TaxConfig) -> np.ndarray:
+def draw_skills(size: int | tuple[int, ...], rng: np.random.Generator | Streams,
+                config: TaxConfig) -> np.ndarray:
     """Hourly wages from the GB2 income fit (``Y = μ·(B/(1 − B))^(1/σ)``, ``B ~ Beta(ν, τ)``),
-    divided by 2,080 hours and clipped to ``[min_skill, max_skill]``."""
+    divided by 2,080 hours and clipped to ``[min_skill, max_skill]``.
+
+    With a kernel's per-economy :class:`~agora.engine.streams.Streams`, ``size`` is
+    ``(economies, workers)``."""
     p = GB2_ACS_2023
-    b = rng.beta(p["nu"], p["tau"], size=n)
+    b = rng.beta(p["nu"], p["tau"], size=size)
     b = np.clip(b, 1e-12, 1 - 1e-12)
     income = p["mu"] * (b / (1 - b)) ** (1 / p["sigma"])
     return np.clip(income / HOURS_PER_YEAR, config.min_skill, config.max_skill)
