@@ -1,8 +1,8 @@
 """Sharded-population scaling on Ray: throughput of 1 actor vs 2 actors (target >= 1.6x).
 
 p-beauty, 200,000 agents in groups of 10, 10 rounds, Poisson CH players (tau = 1.5), cut into
-2 shards. A pool of 1 actor plays both shards in turn, a pool of 2 plays them at once; the
-records are identical. Actors are created and warmed up before timing; the two pools take turns
+2 shards. A pool of 1 actor plays both shards in turn, a pool of 2 plays them at once; both
+give the records of one unsharded ``agora.run`` (checked). Actors are created and warmed up before timing; the two pools take turns
 and each figure is the best of ``--repeats`` runs, including shipping records to the driver and
 merging them. The actors' CPU time per wall second shows how many cores they actually got, and
 a control plays the same shards in 1 vs 2 plain processes without Ray: the most any 2-process
@@ -49,10 +49,10 @@ def _play(job: tuple[RunConfig, list[int]]) -> float:
     config, indices = job
     shards = ShardPlan(n_instances=config.n_instances, n_shards=2, seed=config.seed).shards()
     policies = config.build_policies()
-    play_shard(config, shards[0], None, policies)
+    play_shard(config, shards[0], config.n_instances, policies)
     t0 = time.perf_counter()
     for i in indices:
-        play_shard(config, shards[i], None, policies)
+        play_shard(config, shards[i], config.n_instances, policies)
     return time.perf_counter() - t0
 
 
@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         ray.shutdown()
     (wall1, one), (wall2, two) = best[1], best[2]
     assert_frame_equal(one.records, two.records)
+    t0 = time.perf_counter()
+    whole = config.run()  # the unsharded run, in this process
+    unsharded_wall = time.perf_counter() - t0
+    assert_frame_equal(whole.records, two.records)
     n = two.records.height
     ratio = wall1 / wall2
     print(f"p_beauty on Ray: {args.agents:,} agents (groups of {args.group}), {args.rounds} "
@@ -103,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{actors} actor{'s' if actors > 1 else ' '}: {wall:.3f} s  {n / wall:,.0f} "
               f"agent-decisions/s (best of {args.repeats}); actors' CPU {cpu:.2f} s = "
               f"{cpu / wall:.2f} cores busy")
-    print(f"records identical: yes ({n:,} decisions)")
+    print(f"records identical to the unsharded agora.run: yes ({n:,} decisions; unsharded "
+          f"in this process {unsharded_wall:.3f} s)")
     print(f"control without Ray, 2 plain processes vs 1: {ceiling:.2f}x (this machine's "
           "ceiling right now)")
     print(f"ratio 2 actors / 1 actor: {ratio:.2f}x  (target >= {TARGET}x: "

@@ -1,4 +1,4 @@
-"""Sharded populations on Ray actors: 2 actors give the records of the unsharded plan."""
+"""Sharded populations on Ray actors: 2 actors give the records of the unsharded run."""
 
 from __future__ import annotations
 
@@ -42,16 +42,19 @@ def two_actors(local_ray: Any) -> Iterator[ShardPool]:
 
 def test_two_actors_equal_the_unsharded_run(two_actors: ShardPool, tmp_path: Path) -> None:
     assert len(set(two_actors.pids)) == 2  # two actor processes, each with its own policies
-    reference = run_shards_locally(BASE, n_shards=2)
+    reference = agora.run("p_beauty", policy=RunConfig.coerce(BASE).build_policies(),
+                          n_instances=40, seed=11, n_players=5, rounds=3, progress=False)
     two = two_actors.run(progress=False, out=tmp_path / "run")
-    assert_frame_equal(two.records, reference.records)
+    assert_frame_equal(two.records, reference.records)  # one agora.run over all 40 instances
+    assert two.manifest["fingerprint"] == reference.manifest["fingerprint"]
     assert two.records.select("instance", "step", "agent").is_unique().all()
     assert sorted(two.records["instance"].unique().to_list()) == list(range(40))
     assert two.records["step"].is_sorted()  # one runner's order: step, then instance
     shards = two.manifest["sharding"]["shards"]
     assert len({s["pid"] for s in shards}) == 2  # the shards ran on both actors
     four = two_actors.run(n_shards=4, progress=False)
-    assert_frame_equal(four.records, run_shards_locally(BASE, n_shards=4).records)
+    assert_frame_equal(four.records, reference.records)
+    assert_frame_equal(four.records, run_shards_locally(BASE, n_shards=3).records)
     loaded = agora.load_run(tmp_path / "run")
     assert_frame_equal(loaded.records, two.records)
     assert "instances 40" in render(loaded)

@@ -192,14 +192,19 @@ class RunConfig:
 
     def run(self, *, policies: list[tuple[Policy, float]] | None = None,
             n_instances: int | None = None, seed: int | None = None,
-            run_id: str | None = None, progress: bool = False) -> RunResult:
-        """Play the run in this process (what ``agora.run`` with the same values plays)."""
+            run_id: str | None = None, progress: bool = False,
+            instance_range: tuple[int, int] | None = None) -> RunResult:
+        """Play the run in this process (what ``agora.run`` with the same values plays).
+
+        ``instance_range=(a, b)`` plays only instances ``a .. b-1``, with the rows the whole
+        run has for them (see :class:`~agora.engine.runner.Runner`).
+        """
         built = self.build_policies() if policies is None else policies
         try:
             return Runner(self.game, dict(self.config), policy=built,
                           n_instances=self.n_instances if n_instances is None else n_instances,
                           seed=self.seed if seed is None else seed, progress=progress,
-                          run_id=run_id).run()
+                          run_id=run_id, instance_range=instance_range).run()
         finally:
             if policies is None:
                 for policy, _ in built:

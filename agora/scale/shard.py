@@ -1,20 +1,21 @@
 """Sharded populations: one run's game instances split across Ray actors, records merged.
 
-A :class:`ShardPlan` cuts ``n_instances`` into ``n_shards`` contiguous blocks, each played by
-the batched runner with its own seed (shard ``s`` of seed ``x`` gets a seed derived from
-``SeedSequence(x).spawn(n_shards)[s]``; one shard keeps ``x`` itself, i.e. is exactly
-``agora.run``). A :class:`ShardPool` holds ``n_actors`` Ray actors, each with its own policies and
-so its own backend (an embedded llama.cpp model per CPU actor, a vLLM engine per GPU actor:
-data parallel), and plays the shards on them. The merged table renumbers instances globally and
-orders rows by step then instance, as one runner would; it depends on the seed and
-``n_shards`` only, never on the number of actors or on scheduling, so the same plan played
-without Ray (:func:`run_shards_locally`) gives identical records.
+A :class:`ShardPlan` cuts ``n_instances`` into ``n_shards`` contiguous blocks; each block is
+played by the batched runner as ``Runner(..., instance_range=(offset, offset + size))`` of the
+*same* run (same seed, same run id). Because the runner's randomness is keyed per instance and
+per decision (:mod:`agora.engine.streams`) and policies are seated over the whole population, a
+block's records are exactly the rows the unsharded run has for those instances. A
+:class:`ShardPool` holds ``n_actors`` Ray actors, each with its own policies and so its own
+backend (an embedded llama.cpp model per CPU actor, a vLLM engine per GPU actor: data
+parallel), and plays the shards on them. The merged table orders rows by step then instance, as
+one runner does, so with scripted policies it equals ``agora.run`` of the whole population
+whatever ``n_shards``, ``n_actors`` or the scheduling. (LLM decisions keep their per-decision
+sampling seeds too, but batched decoding may round differently with another batch
+composition.)
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import socket
 import time
@@ -48,7 +49,7 @@ ConfigLike = RunConfig | RunSpec | Mapping[str, Any] | str | Path
 
 @dataclass(frozen=True, kw_only=True)
 class Shard:
-    """One block of instances: global ``offset``, ``size`` and the seed it is played with."""
+    """One block of instances: global ``offset`` and ``size``, and the run's ``seed``."""
 
     index: int
     offset: int
@@ -78,15 +79,8 @@ class ShardPlan:
         base, extra = divmod(self.n_instances, self.n_shards)
         sizes = [base + (i < extra) for i in range(self.n_shards)]
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
-        return [Shard(index=i, offset=o, size=s, seed=seed) for i, (o, s, seed) in
-                enumerate(zip(offsets, sizes, self.seeds(), strict=True))]
-
-    def seeds(self) -> list[int]:
-        """Seed of every shard (the run's own seed when there is one shard)."""
-        if self.n_shards == 1:
-            return [self.seed]
-        children = np.random.SeedSequence(self.seed).spawn(self.n_shards)
-        return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+        return [Shard(index=i, offset=o, size=s, seed=self.seed)
+                for i, (o, s) in enumerate(zip(offsets, sizes, strict=True))]
 
 
 class ShardWorker:
@@ -100,9 +94,9 @@ class ShardWorker:
         """The worker's pid, once its policies (and backends) are built."""
         return os.getpid()
 
-    def run(self, shard: Shard, run_id: str | None) -> tuple[Wire, dict[str, Any]]:
-        """Play one shard; instances are renumbered to their global index."""
-        records, info = play_shard(self.config, shard, run_id, self.policies)
+    def run(self, shard: Shard, n_instances: int) -> tuple[Wire, dict[str, Any]]:
+        """Play one shard of a run of ``n_instances`` (records carry global instance ids)."""
+        records, info = play_shard(self.config, shard, n_instances, self.policies)
         return to_wire(records), info
 
     def close(self) -> None:
@@ -111,15 +105,13 @@ class ShardWorker:
             policy.close()
 
 
-def play_shard(config: RunConfig, shard: Shard, run_id: str | None,
+def play_shard(config: RunConfig, shard: Shard, n_instances: int,
                policies: list[tuple[Policy, float]]) -> tuple[pl.DataFrame, dict[str, Any]]:
     """One shard's records (global instance numbers) and its manifest and timing."""
     t0, c0 = time.perf_counter(), time.process_time()
-    result = config.run(policies=policies, n_instances=shard.size, seed=shard.seed,
-                        run_id=run_id)
-    records = result.records.with_columns(
-        (pl.col("instance") + shard.offset).cast(pl.Int32).alias("instance"))
-    return records, {"index": shard.index, "offset": shard.offset, "size": shard.size,
+    result = config.run(policies=policies, n_instances=n_instances, seed=shard.seed,
+                        instance_range=(shard.offset, shard.offset + shard.size))
+    return result.records, {"index": shard.index, "offset": shard.offset, "size": shard.size,
                      "seed": shard.seed, "wall_s": time.perf_counter() - t0,
                      "cpu_s": time.process_time() - c0,
                      "node": socket.gethostname(), "pid": os.getpid(),
@@ -170,11 +162,11 @@ class ShardPool:
         from ray.util import ActorPool
 
         t0 = time.perf_counter()
-        run_id = sharded_run_id(self.config, plan)
         pool = ActorPool(self.actors)
         shards = plan.shards()
         results = []
-        for wire, info in tqdm(pool.map(lambda a, s: a.run.remote(s, run_id), shards),
+        n = plan.n_instances
+        for wire, info in tqdm(pool.map(lambda a, s: a.run.remote(s, n), shards),
                                total=len(shards), unit="shard", desc="shards",
                                disable=not progress):
             results.append((from_wire(wire), info))
@@ -210,27 +202,17 @@ def run_sharded(base_config: ConfigLike, *, n_actors: int = 2, n_shards: int | N
 
 def run_shards_locally(base_config: ConfigLike, *, n_shards: int,
                        out: str | Path | None = None) -> RunResult:
-    """The same plan played shard after shard in this process, without Ray (the reference)."""
+    """The same plan played shard after shard in this process, without Ray."""
     config = RunConfig.coerce(base_config)
     plan = ShardPlan(n_instances=config.n_instances, n_shards=n_shards, seed=config.seed)
     t0 = time.perf_counter()
-    run_id = sharded_run_id(config, plan)
     policies = config.build_policies()
     try:
-        results = [play_shard(config, s, run_id, policies) for s in plan.shards()]
+        results = [play_shard(config, s, plan.n_instances, policies) for s in plan.shards()]
     finally:
         for policy, _ in policies:
             policy.close()
     return merge_shards(plan, results, time.perf_counter() - t0, n_actors=0, out=out)
-
-
-def sharded_run_id(config: RunConfig, plan: ShardPlan) -> str | None:
-    """Run id shared by every shard's records (``None``: one shard keeps the runner's own)."""
-    if plan.n_shards == 1:
-        return None
-    blob = json.dumps({**config.identity(), "n_instances": plan.n_instances, "seed": plan.seed,
-                       "n_shards": plan.n_shards}, sort_keys=True, default=str)
-    return f"{config.game}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
 
 def interleave_steps(frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -263,13 +245,14 @@ def merge_shards(plan: ShardPlan, results: list[tuple[pl.DataFrame, dict[str, An
     """Stack shard records in the order one runner writes them (step, then instance)."""
     results = sorted(results, key=lambda r: r[1]["index"])
     records = interleave_steps([r[0] for r in results])
-    first = results[0][1]["manifest"]
+    first = {k: v for k, v in results[0][1]["manifest"].items()
+             if k not in ("instance_range", "run_fingerprint")}
     shards = [{k: v for k, v in r[1].items() if k != "manifest"} for r in results]
     telemetry = {"wall_s": wall, "decisions": records.height,
                  "decisions_per_s": records.height / wall if wall > 0 else None}
-    manifest = {**first, "run_id": records["run_id"][0] if records.height else first["run_id"],
-                "n_instances": plan.n_instances, "seed": plan.seed,
-                "fingerprint": None if plan.n_shards > 1 else first["fingerprint"],
+    run_fingerprint = results[0][1]["manifest"].get("run_fingerprint", first["fingerprint"])
+    manifest = {**first, "n_instances": plan.n_instances, "seed": plan.seed,
+                "fingerprint": run_fingerprint,
                 "sharding": {"n_shards": plan.n_shards, "n_actors": n_actors, "shards": shards},
                 "versions": package_versions(), "git_commit": git_commit(),
                 "telemetry": telemetry}
