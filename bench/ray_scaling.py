@@ -1,13 +1,13 @@
 """Sharded-population scaling on Ray: throughput of 1 actor vs 2 actors (target >= 1.6x).
 
-p-beauty, 200,000 agents in groups of 10, 10 rounds, Poisson CH players (tau = 1.5), cut into
-2 shards. A pool of 1 actor plays both shards in turn, a pool of 2 plays them at once; both
-give the records of one unsharded ``agora.run`` (checked). Actors are created and warmed up before timing; the two pools take turns
-and each figure is the best of ``--repeats`` runs, including shipping records to the driver and
-merging them. The actors' CPU time per wall second shows how many cores they actually got, and
-a control plays the same shards in 1 vs 2 plain processes without Ray: the most any 2-process
-scheme can gain on this machine at that moment (other processes may share the cores). Pin to
-two cores to measure the 2-core figure:
+p-beauty, 200,000 agents in groups of 10, 10 rounds, Poisson CH players (tau = 1.5), cut into 2
+shards. A pool of 1 actor plays both shards in turn, a pool of 2 plays them at once; both give
+the records of one unsharded ``agora.run`` (checked). Actors are created and warmed up before
+timing; the two pools take turns and each figure is the best of ``--repeats`` runs, including
+shipping records to the driver and merging them. The actors' CPU time per wall second shows how
+many cores they actually got, and a control plays the same shards in 1 vs 2 plain processes
+without Ray: the most any 2-process scheme can gain on this machine at that moment (other
+processes may share the cores). Pin to two cores to measure the 2-core figure:
 
     taskset -c 0,1 python bench/ray_scaling.py [--agents 200000] [--rounds 10] [--repeats 5]
 """

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from agora.engine.action_spec import InvalidActionError
 from agora.engine.batch import DecisionBatch, Decisions
 from agora.engine.runner import IllegalActionError, Runner
+from agora.engine.streams import Streams
 from agora.engine.structured import AllocationSpec, ChoiceSpec, OfferSpec, clean_message
 from agora.policies.base import Policy
 from agora.policies.parsing import ParseKind, parse_answer
@@ -73,7 +74,7 @@ def test_parse_answer_handles_structured_specs() -> None:
 
 
 class _Bad(Policy):
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         acts = np.empty(len(batch), dtype=object)
         acts[:] = [{"offer": 1000.0}] * len(batch)
         return Decisions(actions=acts)

@@ -177,7 +177,7 @@ def test_tit_for_tat_hardens_when_the_opponent_retracts() -> None:
     class Retract(Policy):
         """Offers 30, then 10 (a retraction), then 10."""
 
-        def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+        def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
             k = batch.kernel
             out = np.empty(len(batch), dtype=object)
             for i, m in enumerate(batch.instances):

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -20,6 +19,7 @@ from polars.testing import assert_frame_equal
 import agora
 from agora.cli.main import main
 from agora.engine.batch import DecisionBatch, Decisions
+from agora.engine.streams import Streams
 from agora.policies import Policy, RandomPolicy, make_policy
 from agora.scale import SweepError, load_sweep, load_sweep_config
 
@@ -123,7 +123,7 @@ class KillFirstAttempt(Policy):
         self.marker = marker
         self.home_pid = os.getpid()
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         if os.getpid() != self.home_pid:  # only inside a Ray worker
             try:
                 fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)

@@ -12,6 +12,7 @@ from polars.testing import assert_frame_equal
 import agora
 from agora.engine.batch import DecisionBatch, Decisions
 from agora.engine.runner import IllegalActionError, Runner, assign_exact
+from agora.engine.streams import Streams
 from agora.policies import (
     CognitiveHierarchyPolicy,
     EquilibriumPolicy,
@@ -32,7 +33,7 @@ class Counting(Policy):
         self.inner, self.name = inner, name
         self.calls: list[tuple[int, int]] = []  # (runner step, batch size)
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         self.calls.append((batch.step, len(batch)))
         return self.inner.act(batch, rng)
 
@@ -46,7 +47,7 @@ class Constant(Policy):
     def __init__(self, value: float, n: int | None = None) -> None:
         self.value, self.n, self.name = value, n, f"constant({value})"
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         return Decisions(actions=np.full(len(batch) if self.n is None else self.n, self.value))
 
 
@@ -218,7 +219,7 @@ def test_policy_columns_and_telemetry() -> None:
     class Annotating(Policy):
         name = "annotating"
 
-        def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+        def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
             return Decisions(actions=np.zeros(len(batch)),
                              columns={"note": [f"i{m}" for m in batch.instances]})
 

@@ -19,6 +19,7 @@ import agora
 from agora.engine.batch import DecisionBatch, Decisions
 from agora.engine.checkpoint import load_checkpoint
 from agora.engine.runner import Runner
+from agora.engine.streams import Streams
 from agora.policies import CognitiveHierarchyPolicy, Policy, RandomPolicy
 
 CONFIG = {"n_players": 3, "rounds": 6, "integer": False}
@@ -33,7 +34,7 @@ class Interrupting(Policy):
         self.stop_at = stop_at
         self.steps: list[int] = []
 
-    def act(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+    def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         if batch.step == self.stop_at:
             raise KeyboardInterrupt
         self.steps.append(batch.step)
