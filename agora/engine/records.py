@@ -53,8 +53,12 @@ BASE_ORDER = ("run_id", "game", "instance", "round", "step", "agent", "role", "p
 
 
 def order_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """Base columns first (in the documented order), game and policy columns after."""
-    rest = [c for c in frame.columns if c not in BASE_ORDER]
+    """Base columns first (in the documented order), game and policy columns after by name.
+
+    Sorting the rest by name makes the layout independent of which policies happened to act
+    first, so any block of a run's instances has the column order of the whole run.
+    """
+    rest = sorted(c for c in frame.columns if c not in BASE_ORDER)
     return frame.select([c for c in BASE_ORDER if c in frame.columns] + rest)
 
 

@@ -36,6 +36,7 @@ from agora.engine.records import (
     RECORDS_FILE,
     RunResult,
     git_commit,
+    order_columns,
     package_versions,
     write_json_atomic,
 )
@@ -224,11 +225,14 @@ def interleave_steps(frames: list[pl.DataFrame]) -> pl.DataFrame:
     """
     if len(frames) == 1:
         return frames[0]  # the runner's own table, whatever its row order
+    # a shard without, say, any CH seat has no ch_step column: stack by name, nulls elsewhere
+    how = ("vertical" if all(f.schema == frames[0].schema for f in frames)
+           else "diagonal_relaxed")
     cuts = []
     for frame in frames:
         steps = frame["step"].to_numpy()
         if steps.size > 1 and np.any(np.diff(steps) < 0):  # not step-major: fall back to a sort
-            return pl.concat(frames).sort("step", "instance", maintain_order=True)
+            return pl.concat(frames, how=how).sort("step", "instance", maintain_order=True)
         cuts.append(steps)
     order = np.unique(np.concatenate([s[np.r_[True, s[1:] != s[:-1]]] for s in cuts if s.size]))
     slices = []
@@ -237,14 +241,14 @@ def interleave_steps(frames: list[pl.DataFrame]) -> pl.DataFrame:
             lo, hi = np.searchsorted(steps, [step, step + 1])
             if hi > lo:
                 slices.append(frame.slice(int(lo), int(hi - lo)))
-    return pl.concat(slices, rechunk=False)
+    return pl.concat(slices, how=how, rechunk=False)
 
 
 def merge_shards(plan: ShardPlan, results: list[tuple[pl.DataFrame, dict[str, Any]]],
                  wall: float, *, n_actors: int, out: str | Path | None = None) -> RunResult:
     """Stack shard records in the order one runner writes them (step, then instance)."""
     results = sorted(results, key=lambda r: r[1]["index"])
-    records = interleave_steps([r[0] for r in results])
+    records = order_columns(interleave_steps([r[0] for r in results]))
     first = {k: v for k, v in results[0][1]["manifest"].items()
              if k not in ("instance_range", "run_fingerprint")}
     shards = [{k: v for k, v in r[1].items() if k != "manifest"} for r in results]
