@@ -263,9 +263,7 @@ def make_backend(args: ExperimentArgs) -> Backend:
             kwargs["model_path"] = args.model
         if args.threads is not None:
             kwargs["n_threads"] = args.threads
-        quant = args.requantize or DEFAULT_REQUANTIZE
-        if quant != "none":
-            kwargs["requantize"] = quant
+        kwargs["requantize"] = args.requantize or DEFAULT_REQUANTIZE
         return make(kind, **kwargs)
     if kind == "openai":
         url = args.server or os.environ.get(SERVER_ENV, "").strip()

@@ -189,3 +189,22 @@ def test_llama_cpp_enforces_integer_ranges_exactly(backend: LlamaCppBackend, lo:
         finally:
             grammar.free()
         assert ok == (lo <= x <= hi), (lo, hi, x)
+
+
+def test_bundled_model_runs_as_a_cached_q8_0_copy_other_files_as_they_are(
+        tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    monkeypatch.setenv("AGORA_CACHE_DIR", str(Path(str(tmp_path)) / "cache"))
+    with LlamaCppBackend(n_ctx=256, n_parallel=1) as default:
+        assert default.requantize == "q8_0"
+        assert default.model_name.endswith(".q8_0")
+        assert default.model_path.parent == Path(str(tmp_path)) / "cache" / "models"
+    with LlamaCppBackend(n_ctx=256, n_parallel=1, requantize="none") as raw:
+        assert raw.model_path == bundled_model_path()
+    own = Path(str(tmp_path)) / "own.gguf"
+    own.write_bytes(bundled_model_path().read_bytes())
+    with LlamaCppBackend(own, n_ctx=256, n_parallel=1) as other:
+        assert other.requantize is None and other.model_path == own
+    with pytest.raises(ValueError, match="requantize must be one of"):
+        LlamaCppBackend(n_ctx=256, n_parallel=1, requantize="q2")

@@ -73,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--parallel", type=int, default=32)
     ap.add_argument("--temperature", type=float, default=0.7)
     ap.add_argument("--model", default=None, help="GGUF path (default: bundled SmolLM2)")
-    ap.add_argument("--requantize", default=None, help="e.g. q8_0 (see LlamaCppBackend)")
+    ap.add_argument("--requantize", default="auto",
+                    help="q8_0, q4_0, f16 or none (see LlamaCppBackend; auto: q8_0 when bundled)")
     args = ap.parse_args(argv)
     from agora.llm.llamacpp import LlamaCppBackend
 

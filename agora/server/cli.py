@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--threads", type=int, default=None, help="llamacpp CPU threads")
     ap.add_argument("--n-parallel", type=int, default=32, help="llamacpp parallel sequences")
     ap.add_argument("--n-ctx", type=int, default=8192, help="llamacpp KV cache size")
-    ap.add_argument("--requantize", default=None, help="llamacpp: e.g. q8_0")
+    ap.add_argument("--requantize", default="auto",
+                    help="llamacpp: q8_0, q4_0, f16 or none (auto: q8_0 for the bundled model)")
     ap.add_argument("--batch-window-ms", type=float, default=5.0,
                     help="gather requests arriving within this window into one batch")
     ap.add_argument("--startup-timeout", type=float, default=900.0,

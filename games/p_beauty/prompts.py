@@ -33,13 +33,15 @@ class PBeautyPrompts:
             f"all guesses. {pay}")
 
     def situation(self, config: PBeautyConfig, observation: PBeautyObservation) -> str:
+        """The group's results first (shared by the group), the agent's own last."""
         lines = [f"This is round {observation.round + 1} of {config.rounds}."]
         for fb in observation.history:
-            result = "you won" if fb.won else "you did not win"
-            lines.append(
-                f"Round {fb.round + 1}: average {number(fb.mean, 2)}, target "
-                f"{number(fb.target, 2)}; you guessed {number(fb.own_guess, 2)} and {result} "
-                f"({number(fb.own_payoff, 3)} points).")
+            lines.append(f"Round {fb.round + 1}: average {number(fb.mean, 2)}, target "
+                         f"{number(fb.target, 2)}.")
+        if observation.history:
+            own = ", ".join(number(fb.own_guess, 2) for fb in observation.history)
+            points = sum(fb.own_payoff for fb in observation.history)
+            lines.append(f"Your guesses so far: {own}; your points so far: {number(points, 3)}.")
         return "\n".join(lines)
 
     def answer_instruction(self, spec: ActionSpec) -> str:
