@@ -41,7 +41,7 @@ from agora.engine.records import (
     write_json_atomic,
 )
 from agora.engine.registry import REGISTRY, make_config
-from agora.engine.streams import Streams, key_of
+from agora.engine.streams import STREAMS_VERSION, Streams, key_of
 from agora.policies.base import Policy
 
 PolicySpec = Policy | Sequence[tuple[Policy, float]]
@@ -152,7 +152,7 @@ class Runner:
         """What determines the run's records (hashed into the run fingerprint)."""
         return {
             "game": self.game, "config": self.config.to_dict(), "n_instances": self.n_instances,
-            "seed": self.seed,
+            "seed": self.seed, "random_streams": STREAMS_VERSION,
             "policies": [{"name": n, "share": float(s), **p.describe()}
                          for n, p, s in zip(self.policy_names, self.policies, self.shares,
                                             strict=True)],

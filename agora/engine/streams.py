@@ -34,6 +34,10 @@ _MASK63 = (1 << 63) - 1
 
 Size = int | Sequence[int] | None
 
+STREAMS_VERSION = "keyed-splitmix64-v1"
+"""Recorded in run manifests and fingerprints: a run directory written with another random
+scheme is never resumed with this one."""
+
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser (a bijection of uint64 with full avalanche), vectorised."""
