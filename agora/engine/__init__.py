@@ -7,6 +7,7 @@ from agora.engine.batch import DecisionBatch, DecisionRequest, Decisions
 from agora.engine.env import AgoraParallelEnv
 from agora.engine.kernel import GameConfig, GameKernel, StepOutcome
 from agora.engine.registry import list_games, make, make_config, make_kernel, register
+from agora.engine.streams import Streams
 from agora.engine.structured import (
     AllocationSpec,
     ChoiceSpec,
@@ -19,7 +20,7 @@ from agora.engine.structured import (
 __all__ = [
     "ActionSpec", "AgoraParallelEnv", "AllocationSpec", "ChoiceSpec", "DecisionBatch",
     "DecisionRequest", "Decisions",
-    "GameConfig", "GameKernel", "InvalidActionError", "OfferSpec", "StepOutcome",
+    "GameConfig", "GameKernel", "InvalidActionError", "OfferSpec", "StepOutcome", "Streams",
     "StructuredSpec", "clean_message", "list_games", "make", "make_config", "make_kernel",
     "quote_message", "register",
 ]
