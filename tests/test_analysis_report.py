@@ -129,3 +129,31 @@ def test_agora_report_subcommand(p_beauty_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "cli.html"
     assert cli.main(["report", str(p_beauty_run), "--out", str(out), "--n-boot", "5"]) == 0
     assert 'id="human-comparison"' in out.read_text()
+
+
+@pytest.mark.parametrize("game", ["bargaining", "ultimatum", "negotiation"])
+def test_turn_based_report_measures_outcomes_against_the_spe(game: str) -> None:
+    """SPE play agrees at once on the SPE split (to the offer grid); conceder pairs do not."""
+    from agora.policies import EquilibriumPolicy, make_policy
+
+    extra = {"horizon": 4} if game == "bargaining" else {}
+    spe = agora.run(game, policy=EquilibriumPolicy(), n_instances=30, seed=2, progress=False,
+                    **extra)
+    est = analyse(spe, n_boot=20).estimates
+    assert est["agreement_rate"]["value"] == 1.0
+    assert est["agreement_round"]["value"] == 1.0
+    assert est["efficiency"]["value"] == 1.0
+    # offers lie on a $1 grid of a $100 pie: the SPE split is met to within one grid step
+    grid = 0.01 if game != "negotiation" else 0.0
+    assert est["spe_abs_deviation"]["value"] <= grid + 1e-12
+    if game == "ultimatum":
+        return  # one offer only: nothing to concede
+    slow = agora.run(game, policy=make_policy("conceder"), n_instances=30, seed=2,
+                     progress=False, **extra)
+    report = analyse(slow, n_boot=20)
+    late = report.estimates
+    assert late["agreement_round"]["value"] > 1.0
+    assert late["spe_abs_deviation"]["value"] > grid
+    md = report.to_markdown()
+    assert "Outcomes against the subgame-perfect equilibrium" in md
+    assert "benchmark: not available" not in md

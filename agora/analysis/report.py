@@ -277,10 +277,50 @@ def _first_round(ctx: _Ctx) -> pl.DataFrame:
                               & pl.col("action").is_not_null() & pl.col("action").is_not_nan())
 
 
+SPE_OUTCOMES = ("agreed", "agreement_round", "efficiency", "fairness", "spe_deviation")
+"""Final-decision columns of the turn-based bargaining games (bargaining, ultimatum,
+negotiation): their report compares each game's outcome with its subgame-perfect equilibrium."""
+
+
+def _spe_outcome_table(ctx: _Ctx) -> None:
+    """One row per finished game instance, against the SPE: agreement at once, at its split."""
+    s = ctx.report.sections["equilibrium"]
+    finals = ctx.records.filter(pl.col("agreed").is_not_null() & pl.col("agreed").is_not_nan())
+    if finals.height == 0:
+        raise ValueError("no finished game instance in the records")
+    deals = finals.filter(pl.col("agreed") > 0)
+
+    def row(label: str, key: str, values: pl.Series) -> list[Any]:
+        return _est_row(label, ctx.keep(key, mean_estimate(
+            values.cast(pl.Float64).to_numpy(), name=key, n_boot=ctx.n_boot, rng=ctx.rng)))
+
+    rows = [row("agreement rate (SPE: 1 when trade is efficient)", "agreement_rate",
+                finals["agreed"]),
+            row("agreement round, 1-based, of deals (SPE: 1)", "agreement_round",
+                deals["agreement_round"]),
+            row("deviation from the SPE split of deals (SPE: 0)", "spe_deviation",
+                deals["spe_deviation"]),
+            row("absolute deviation from the SPE split of deals", "spe_abs_deviation",
+                deals["spe_deviation"].abs()),
+            row("efficiency (SPE: 1)", "efficiency", finals["efficiency"]),
+            row("fairness (GLEE)", "fairness", finals["fairness"])]
+    s.text("Turn-based game: the subgame-perfect equilibrium agrees at once (round 1) on the "
+           "SPE split (the first proposer's share of the pie, or the price). Each finished "
+           "game instance is one observation; the deviation is in shares of the pie "
+           "(bargaining, ultimatum) or price units (negotiation).")
+    s.table("Outcomes against the subgame-perfect equilibrium (one row per game instance)",
+            EST_HEADER, rows)
+
+
 def _equilibrium_section(ctx: _Ctx) -> None:
     s = ctx.report.sections["equilibrium"]
     if ctx.theory is None:
         s.text(f"Game {ctx.game!r} has no theory module: no equilibrium benchmark.")
+        return
+    if all(c in ctx.records.columns for c in SPE_OUTCOMES):
+        ctx.attempt("equilibrium", "SPE outcomes", lambda: _spe_outcome_table(ctx))
+        s.text("NashConv compares one-shot strategy profiles, so it is not computed for "
+               "turn-based games; the table above measures the distance from the SPE.")
         return
 
     def bench() -> None:
