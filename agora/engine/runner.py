@@ -130,6 +130,7 @@ class Runner:
         self.out = Path(out) if out is not None else None
         self.resume, self.progress = resume, progress
         self.personas = personas
+        self._run_fp: str | None = None
         kernel_ss, assign_ss, decide_ss = np.random.SeedSequence(seed).spawn(3)
         self._decide_ss = decide_ss
         self.kernel: GameKernel = entry.kernel_cls(
@@ -166,9 +167,14 @@ class Runner:
         return self.instance_range != (0, self.n_instances)
 
     def run_fingerprint(self) -> str:
-        """Stable hash of :meth:`describe`: the same for the whole run and each of its parts."""
-        blob = json.dumps(self.describe(), sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+        """Stable hash of :meth:`describe`: the same for the whole run and each of its parts.
+
+        Computed once: checkpoints ask for it every step, and it hashes every persona id.
+        """
+        if self._run_fp is None:
+            blob = json.dumps(self.describe(), sort_keys=True, default=str)
+            self._run_fp = hashlib.sha256(blob.encode()).hexdigest()
+        return self._run_fp
 
     def fingerprint(self) -> str:
         """Identity of what this runner plays (the run, and its instance range if partial)."""
