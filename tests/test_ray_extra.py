@@ -222,3 +222,13 @@ def test_shards_without_a_policys_seats_still_merge_to_the_whole_run() -> None:
     sizes = [s["size"] for s in merged.manifest["sharding"]["shards"]]
     assert sizes == [10, 10, 10]
     assert whole["ch_step"].null_count() == 58
+
+
+def test_shard_pool_capacity_check_names_what_is_missing() -> None:
+    from agora.scale.shard import _check_capacity
+
+    _check_capacity({"CPU": 2.0}, 2, 1.0, 0.0)
+    with pytest.raises(ValueError, match="3 actors x 1 CPU need 3 CPUs but the Ray cluster has 2"):
+        _check_capacity({"CPU": 2.0}, 3, 1.0, 0.0)
+    with pytest.raises(ValueError, match="need 2 GPUs but the Ray cluster has 0"):
+        _check_capacity({"CPU": 8.0}, 2, 1.0, 1.0)

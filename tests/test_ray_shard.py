@@ -69,3 +69,25 @@ def test_actor_count_does_not_change_records(two_actors: ShardPool) -> None:
     assert_frame_equal(single.records, RunConfig.coerce(BASE).run().records)
     assert_frame_equal(run_sharded(BASE, n_actors=1, n_shards=2, progress=False).records,
                        two.records)
+
+
+def test_cli_run_with_ray_actors_equals_the_plain_run(local_ray: Any, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from agora.cli.main import main
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text('game = "p_beauty"\nn_instances = 30\nseed = 4\n'
+                    '[config]\nn_players = 4\nrounds = 2\n'
+                    '[[policies]]\nkind = "cognitive_hierarchy"\ntau = 1.5\nshare = 0.7\n'
+                    '[[policies]]\nkind = "random"\nshare = 0.3\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "plain"), "--quiet"]) == 0
+    # one actor: the module's 2-actor pool holds 2 of the session's 3 CPUs
+    assert main(["run", str(spec), "--out", str(tmp_path / "ray"), "--quiet",
+                 "--ray-actors", "1", "--shards", "3", "--seed", "4"]) == 0
+    assert "records:" in capsys.readouterr().out
+    assert_frame_equal(agora.load_run(tmp_path / "ray").records,
+                       agora.load_run(tmp_path / "plain").records)
+    assert main(["run", str(spec), "--out", str(tmp_path / "ray"), "--ray-actors", "1"]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert main(["run", str(spec), "--shards", "2"]) == 2
+    assert "need --ray-actors" in capsys.readouterr().err

@@ -29,8 +29,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from agora.cli.spec import load_spec
     from agora.engine.runner import Runner
 
-    spec = load_spec(args.spec)
     out = Path(args.out) if args.out else Path("runs") / Path(args.spec).stem
+    if args.ray_actors is not None:
+        return _run_sharded(args, out)
+    if args.shards is not None or args.address is not None:
+        raise ValueError("--shards and --address need --ray-actors N")
+    spec = load_spec(args.spec)
     runner = Runner(spec.game, spec.config, policy=list(spec.policies),
                     n_instances=spec.n_instances,
                     seed=spec.seed if args.seed is None else args.seed,
@@ -40,6 +44,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         for policy, _ in spec.policies:
             policy.close()
+    print(render(result))
+    print(f"records: {out / 'records.parquet'}")
+    return 0
+
+
+def _run_sharded(args: argparse.Namespace, out: Path) -> int:
+    """``agora run SPEC --ray-actors N``: the population split across Ray actors."""
+    from dataclasses import replace
+
+    from agora.cli.show import render
+    from agora.scale.config import RunConfig
+    from agora.scale.shard import run_sharded
+
+    if args.resume:
+        raise ValueError("--resume applies to single-process runs; a sharded run is replayed")
+    if (out / "manifest.json").exists():
+        raise FileExistsError(f"{out} already holds a run; choose another --out")
+    config = RunConfig.coerce(args.spec)
+    if args.seed is not None:
+        config = replace(config, seed=args.seed)
+    result = run_sharded(config, n_actors=args.ray_actors, n_shards=args.shards,
+                         address=args.address, out=out, progress=not args.quiet)
     print(render(result))
     print(f"records: {out / 'records.parquet'}")
     return 0
@@ -87,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="LLM backend for llm policies (default: embedded llamacpp)")
     run.add_argument("--policy-server", help="base URL of an OpenAI-compatible policy server")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--ray-actors", type=int, metavar="N",
+                     help="split the population across N Ray actors (agora[ray]); same records "
+                     "as the single-process run with scripted policies")
+    run.add_argument("--shards", type=int, metavar="K", help="with --ray-actors: instance "
+                     "blocks (default: one per actor)")
+    run.add_argument("--address", help="with --ray-actors: Ray cluster to join (default: a "
+                     "local one)")
     run.set_defaults(func=_cmd_run)
     show = sub.add_parser("show", help="summarise a finished run")
     show.add_argument("run_dir")

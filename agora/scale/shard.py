@@ -144,6 +144,7 @@ class ShardPool:
         self._stack = ExitStack()
         self.ray = self._stack.enter_context(ray_session("ShardPool", address, ray_init))
         try:
+            _check_capacity(self.ray.cluster_resources(), n_actors, num_cpus, num_gpus)
             cls = self.ray.remote(ShardWorker).options(
                 num_cpus=num_cpus, num_gpus=num_gpus, max_restarts=max_restarts,
                 max_task_retries=max_restarts)
@@ -189,6 +190,17 @@ class ShardPool:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _check_capacity(total: Mapping[str, float], n_actors: int, num_cpus: float,
+                    num_gpus: float) -> None:
+    """Fail at once when the cluster can never hold the pool (Ray would wait forever)."""
+    for kind, each in (("CPU", num_cpus), ("GPU", num_gpus)):
+        need, have = n_actors * each, float(total.get(kind, 0.0))
+        if need > have + 1e-9:
+            raise ValueError(f"ShardPool: {n_actors} actors x {each:g} {kind} need {need:g} "
+                             f"{kind}s but the Ray cluster has {have:g}; use fewer actors or "
+                             f"num_{kind.lower()}s per actor")
 
 
 def run_sharded(base_config: ConfigLike, *, n_actors: int = 2, n_shards: int | None = None,
