@@ -191,8 +191,7 @@ class RunConfig:
         return [(p.build(), p.share) for p in self.policies]
 
     def run(self, *, policies: list[tuple[Policy, float]] | None = None,
-            n_instances: int | None = None, seed: int | None = None,
-            run_id: str | None = None, progress: bool = False,
+            n_instances: int | None = None, seed: int | None = None, progress: bool = False,
             instance_range: tuple[int, int] | None = None) -> RunResult:
         """Play the run in this process (what ``agora.run`` with the same values plays).
 
@@ -204,7 +203,7 @@ class RunConfig:
             return Runner(self.game, dict(self.config), policy=built,
                           n_instances=self.n_instances if n_instances is None else n_instances,
                           seed=self.seed if seed is None else seed, progress=progress,
-                          run_id=run_id, instance_range=instance_range).run()
+                          instance_range=instance_range).run()
         finally:
             if policies is None:
                 for policy, _ in built:
