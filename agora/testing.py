@@ -24,7 +24,6 @@ import contextlib
 import io
 import json
 import math
-import pickle
 import re
 import warnings
 from collections.abc import Callable
@@ -35,6 +34,7 @@ import numpy as np
 from agora.engine.action_spec import ActionSpec, InvalidActionError
 from agora.engine.kernel import GameKernel
 from agora.engine.registry import REGISTRY, make, make_config, make_kernel
+from agora.engine.state_codec import StateEncodingError, decode_state, encode_state
 from agora.engine.structured import Spec, StructuredSpec
 
 __all__ = [
@@ -371,13 +371,27 @@ def check_payoff_bounds(name: str, **config: Any) -> None:
 
 # ---------------------------------------------------------------------------- checkpoints
 def check_checkpoint_roundtrip(name: str, **config: Any) -> None:
-    """A kernel restored from a pickled ``state_dict`` mid-game continues identically."""
+    """A kernel restored mid-game from its encoded ``state_dict`` continues identically.
+
+    The state goes through the checkpoint encoding (:mod:`agora.engine.state_codec`: JSON plus
+    ``.npz`` arrays, never pickles), so a kernel keeping a value checkpoints cannot store, or
+    state outside its public attributes, fails here.
+    """
     label = f"{name} {config}"
     a = _kernel(name, config, seed=9, n_instances=8)
     half = a.max_steps() // 2
     _play(a, _random_actions, np.random.default_rng(10), label, max_steps=half)
     b = _kernel(name, config, seed=11, n_instances=8)
-    b.load_state_dict(pickle.loads(pickle.dumps(a.state_dict())))
+    try:
+        tree, arrays = encode_state(a.state_dict(), "kernel state")
+    except StateEncodingError as exc:
+        raise AssertionError(f"{label}: {exc}") from None
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    buf.seek(0)
+    with np.load(buf, allow_pickle=False) as npz:
+        stored = {k: npz[k] for k in npz.files}
+    b.load_state_dict(decode_state(json.loads(json.dumps(tree)), stored))
     ra, rb = np.random.default_rng(12), np.random.default_rng(12)
     while not a.done.all():
         ia, pa = a.pending()

@@ -18,6 +18,7 @@ from polars.testing import assert_frame_equal
 import agora
 from agora.engine.batch import DecisionBatch, Decisions
 from agora.engine.checkpoint import load_checkpoint
+from agora.engine.rundir import PartialRunError
 from agora.engine.runner import Runner
 from agora.engine.streams import Streams
 from agora.policies import CognitiveHierarchyPolicy, Policy, RandomPolicy
@@ -96,7 +97,8 @@ def test_interrupted_run_resumes_to_identical_records(tmp_path: Path) -> None:
     assert sorted(p.name for p in (out / "parts").iterdir()) == [
         "step-000000.parquet", "step-000001.parquet", "step-000002.parquet"]
     assert json.loads((out / "manifest.json").read_text())["status"] == "running"
-    with pytest.raises(FileNotFoundError, match="--resume"):
+    with pytest.raises(PartialRunError, match=r"partial run \(status: running, 3 steps "
+                       r"completed\).*--resume"):
         agora.load_run(out)
     with pytest.raises(FileExistsError, match="pass --resume"):
         _runner(out, Interrupting()).run()
@@ -107,7 +109,7 @@ def test_interrupted_run_resumes_to_identical_records(tmp_path: Path) -> None:
     assert resumed_policy.steps == [3, 4, 5]
     assert_frame_equal(resumed.records, reference)
     assert_frame_equal(agora.load_run(out).records, reference)
-    assert not (out / "parts").exists() and not (out / "checkpoint.pkl").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "records.parquet"]
 
 
 def test_load_run_of_a_non_run_dir(tmp_path: Path) -> None:
@@ -162,3 +164,35 @@ def test_sigint_then_resume_matches_uninterrupted_run(tmp_path: Path, repo_root:
     assert a.records.height == 3 * 4 * 15
     assert_frame_equal(a.records, b.records)
     assert a.manifest["fingerprint"] == b.manifest["fingerprint"]
+
+
+def _kill_points_module(repo_root: Path) -> Any:
+    import importlib.util
+
+    path = repo_root / "tests" / "fixtures" / "kill_points.py"
+    spec = importlib.util.spec_from_file_location("kill_points", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("point", ["part", "prompts", "arrays", "json", "finish"])
+def test_sigkill_at_any_write_then_resume_matches(tmp_path: Path, repo_root: Path,
+                                                  point: str) -> None:
+    """kill -9 while a step (or the final table) is half written: resume equals a clean run."""
+    kp = _kill_points_module(repo_root)
+    out, ref = tmp_path / "killed", tmp_path / "reference"
+    child = subprocess.run([sys.executable, str(repo_root / "tests" / "fixtures" /
+                                                "kill_points.py"), str(out), point],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert not (out / "records.parquet").exists()
+    ckpt = load_checkpoint(out)
+    assert ckpt is not None and ckpt.completed_steps == (6 if point == "finish" else kp.STEP)
+    reference = kp.make_runner(ref).run()
+    resumed = kp.make_runner(out, resume=True).run()
+    assert_frame_equal(resumed.records, reference.records)
+    assert (out / "prompts.jsonl").read_bytes() == (ref / "prompts.jsonl").read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "prompts.jsonl",
+                                                     "records.parquet"]

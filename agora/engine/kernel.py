@@ -167,9 +167,36 @@ class GameKernel(ABC):
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to resume; numpy arrays and the generator pickle as they are."""
-        return {k: v for k, v in self.__dict__.items() if k != "config"}
+        """Everything needed to resume: the kernel's public attributes except ``config``.
+
+        Attributes whose name starts with ``_`` are derived from the config when the kernel is
+        built (action specs, constants) and are not saved: keep mutable state in public
+        attributes. The values must be types :mod:`agora.engine.state_codec` stores (numpy
+        arrays, :class:`Streams`, Python scalars, lists, tuples, dicts, object arrays of
+        those); checkpoints are JSON plus ``.npz``, never pickles.
+        """
+        return {k: v for k, v in self.__dict__.items()
+                if k != "config" and not k.startswith("_")}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
+        """Restore what :meth:`state_dict` returned (same keys, same types, same dtypes).
+
+        Raises ``ValueError`` naming the first attribute that does not fit this kernel, so a
+        checkpoint of another game or config can never install foreign attributes.
+        """
+        own = self.state_dict()
+        if not isinstance(state, dict) or set(state) != set(own):
+            got = set(state) if isinstance(state, dict) else set()
+            raise ValueError(f"{self.name} kernel state has keys {sorted(got)}, expected "
+                             f"{sorted(own)}")
+        for key, value in state.items():
+            mine = own[key]
+            if type(value) is not type(mine) and value is not None and mine is not None:
+                raise ValueError(f"{self.name} kernel state {key!r} is a "
+                                 f"{type(value).__name__}, expected {type(mine).__name__}")
+            if (isinstance(mine, np.ndarray) and isinstance(value, np.ndarray)
+                    and (value.dtype != mine.dtype or value.ndim != mine.ndim)):
+                raise ValueError(f"{self.name} kernel state {key!r} has dtype {value.dtype} "
+                                 f"and {value.ndim} dims, expected {mine.dtype} and "
+                                 f"{mine.ndim}")
         self.__dict__.update(state)

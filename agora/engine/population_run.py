@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from agora.engine.records import MANIFEST_FILE, RECORDS_FILE, RunResult, write_json_atomic
+from agora.engine.records import RunResult, finish_run_dir
 from agora.engine.registry import REGISTRY, make_config
 from agora.engine.runner import Personas, PolicySpec, Runner
 
@@ -83,9 +83,8 @@ def run_population(game: str, *, population: PopulationModel, policy: PolicySpec
                 "population_metrics": metrics.to_dicts(), "status": "complete",
                 "telemetry": {"wall_s": time.perf_counter() - start,
                               "decisions": records.height}}
-    if root is not None:
-        records.write_parquet(root / RECORDS_FILE)
-        metrics.write_parquet(root / "population_metrics.parquet")
-        write_json_atomic(root / MANIFEST_FILE, manifest)
+    if root is not None:  # atomic files, format version and checksums, as for one run
+        manifest = finish_run_dir(root, records, manifest,
+                                  extra={"population_metrics.parquet": metrics})
     return RunResult(records=records, manifest=manifest, out=root,
                      telemetry=manifest["telemetry"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import platform
 import subprocess
 from dataclasses import dataclass, field
@@ -15,12 +14,29 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from agora.engine.checkpoint import completed_steps_hint
+from agora.engine.rundir import (
+    MANIFEST_FILE,
+    PARTS_DIR,
+    PROMPTS_FILE,
+    RECORDS_FILE,
+    RUN_FORMAT_VERSION,
+    CorruptRunError,
+    PartialRunError,
+    fsync_replace,
+    read_manifest,
+    verify_final_files,
+    write_manifest,
+)
+
 if TYPE_CHECKING:
     from agora.engine.batch import DecisionBatch
 
-RECORDS_FILE = "records.parquet"
-MANIFEST_FILE = "manifest.json"
-PARTS_DIR = "parts"
+__all__ = ["MANIFEST_FILE", "PARTS_DIR", "PROMPTS_FILE", "RECORDS_FILE", "RUN_FORMAT_VERSION",
+           "CodeBook", "CorruptRunError", "PartialRunError", "RunResult", "finish_run_dir",
+           "git_commit", "load_run", "order_columns", "package_versions", "step_frame",
+           "structured_columns", "write_json_atomic", "write_parquet_atomic"]
+
 
 KEY_PACKAGES = ("agora-sim", "numpy", "polars", "pettingzoo", "gymnasium", "mesa", "networkx",
                 "scipy", "llama-cpp-python", "vllm", "openai")
@@ -142,10 +158,32 @@ def _git_commit(here: Path) -> str | None:
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Write JSON through a temporary file and rename, so readers never see half a file."""
+    """Write JSON through a temporary file, fsync and rename: readers never see half a file."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(payload, indent=2, default=_json_default))
-    os.replace(tmp, path)
+    fsync_replace(tmp, path)
+
+
+def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
+    """Write a Parquet file through a temporary file, fsync and rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    frame.write_parquet(tmp)
+    fsync_replace(tmp, path)
+
+
+def finish_run_dir(directory: Path, records: pl.DataFrame, manifest: dict[str, Any],
+                   extra: dict[str, pl.DataFrame] | None = None) -> dict[str, Any]:
+    """Write a finished run: ``records.parquet`` (and ``extra`` tables) then its manifest.
+
+    Each table goes through a temporary file, fsync and rename; the manifest, written last,
+    records the run format version and the SHA-256 of every final file (also
+    ``prompts.jsonl`` when there is one). Returns the manifest as written.
+    """
+    write_parquet_atomic(records, directory / RECORDS_FILE)
+    for name, frame in (extra or {}).items():
+        write_parquet_atomic(frame, directory / name)
+    return write_manifest(directory, manifest,
+                          files=(RECORDS_FILE, *(extra or {}), PROMPTS_FILE))
 
 
 def _json_default(obj: Any) -> Any:
@@ -169,16 +207,33 @@ class RunResult:
 
 
 def load_run(directory: str | Path) -> RunResult:
-    """Read a run directory written by the runner."""
+    """Read a finished run directory, checking its manifest and files against their checksums.
+
+    Raises ``FileNotFoundError`` for a folder that is no run directory,
+    :class:`~agora.engine.rundir.PartialRunError` for a run that has not finished and
+    :class:`~agora.engine.rundir.CorruptRunError` naming a file that does not match its
+    checksum. Only JSON and Parquet are read.
+    """
     d = Path(directory)
-    manifest_path = d / MANIFEST_FILE
-    if not manifest_path.is_file():
-        raise FileNotFoundError(f"{d} is not an agora run directory (no {MANIFEST_FILE})")
-    manifest = json.loads(manifest_path.read_text())
+    if not (d / MANIFEST_FILE).exists() and (d / "round-0000").is_dir():
+        rounds = len(list(d.glob("round-*")))
+        raise PartialRunError(f"{d} holds a partial population run ({rounds} rounds started); "
+                              "finish it with `resume=True`")
+    manifest = read_manifest(d)
+    status = manifest.get("status", "unknown")
+    if status != "complete":
+        steps = completed_steps_hint(d)
+        done = "no step checkpointed yet" if steps is None else f"{steps} steps completed"
+        raise PartialRunError(f"{d} holds a partial run (status: {status}, {done}); finish it "
+                              "with `agora run ... --resume`")
     records_path = d / RECORDS_FILE
     if not records_path.is_file():
-        status = manifest.get("status", "unknown")
-        raise FileNotFoundError(f"run in {d} has no {RECORDS_FILE} (status: {status}); "
-                                "finish it with `agora run ... --resume`")
-    return RunResult(records=pl.read_parquet(records_path), manifest=manifest, out=d,
+        raise CorruptRunError(f"{records_path} is missing although {MANIFEST_FILE} says the run "
+                              "is complete")
+    verify_final_files(d, manifest)
+    try:
+        records = pl.read_parquet(records_path)
+    except Exception as exc:  # polars raises several types for a damaged file
+        raise CorruptRunError(f"{records_path} is not a readable Parquet file ({exc})") from None
+    return RunResult(records=records, manifest=manifest, out=d,
                      telemetry=manifest.get("telemetry", {}))

@@ -4,15 +4,15 @@ At every step the runner asks the kernel which agents must decide, builds one co
 :class:`DecisionBatch` for all of them, splits it by the policy each agent was assigned (mixtures
 such as 20 % Nash bots and 80 % LLM agents), calls each policy's ``act`` exactly once, checks
 every action against the game's action spec, steps all instances and appends the step's records.
-With a run directory it writes each completed step as a Parquet part plus a checkpoint, so a
-killed run restarted with ``resume=True`` finishes with the same table as an uninterrupted one.
+With a run directory it writes each completed step as a Parquet part plus a checkpoint (JSON and
+``.npz``, checksummed; see :mod:`agora.engine.run_store`), so a killed run restarted with
+``resume=True`` finishes with the same table as an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,27 +24,26 @@ import polars as pl
 from tqdm.auto import tqdm
 
 from agora.engine.batch import DecisionBatch, Decisions
-from agora.engine.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from agora.engine.kernel import GameConfig, GameKernel
+from agora.engine.limits import MAX_INSTANCES, check_kernel_size
+from agora.engine.prompt_log import drain_policy_prompts
 from agora.engine.records import (
-    MANIFEST_FILE,
-    PARTS_DIR,
-    RECORDS_FILE,
     CodeBook,
     RunResult,
     git_commit,
-    load_run,
     order_columns,
     package_versions,
     step_frame,
     structured_columns,
-    write_json_atomic,
 )
 from agora.engine.registry import REGISTRY, make_config
+from agora.engine.run_store import RunStore
 from agora.engine.streams import STREAMS_VERSION, Streams, key_of
 from agora.policies.base import Policy
 
 PolicySpec = Policy | Sequence[tuple[Policy, float]]
+SHARE_TOLERANCE = 1e-6
+"""How far policy shares may sum from 1 (rounding of e.g. 1/3 + 1/3 + 1/3)."""
 
 
 class IllegalActionError(ValueError):
@@ -81,6 +80,9 @@ def _normalise_policies(policy: PolicySpec) -> tuple[list[Policy], np.ndarray]:
     s = np.asarray(shares)
     if np.any(~np.isfinite(s)) or np.any(s < 0) or s.sum() <= 0:
         raise ValueError(f"policy shares must be non-negative and sum to > 0, got {shares}")
+    if abs(s.sum() - 1.0) > SHARE_TOLERANCE:  # fractions of the seats: never renormalised
+        raise ValueError(f"policy shares must sum to 1 (they are fractions of the seats), got "
+                         f"{' + '.join(f'{x:g}' for x in shares)} = {s.sum():g}")
     return pols, s / s.sum()
 
 
@@ -118,13 +120,16 @@ class Runner:
         self.config = make_config(game, **config) if isinstance(config, dict) else config
         if not isinstance(self.config, entry.kernel_cls.config_cls):
             raise TypeError(f"{game} needs a {entry.kernel_cls.config_cls.__name__}")
-        if not isinstance(n_instances, int) or n_instances < 1:
-            raise ValueError(f"n_instances must be an integer >= 1, got {n_instances}")
-        if not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed}")
+        if isinstance(n_instances, bool) or not isinstance(n_instances, int) \
+                or not 1 <= n_instances <= MAX_INSTANCES:
+            raise ValueError(f"n_instances must be an integer >= 1 and <= {MAX_INSTANCES:,}, "
+                             f"got {n_instances!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.game, self.seed, self.n_instances = game, seed, n_instances
         self.instance_range = _check_range(instance_range, n_instances)
         start, stop = self.instance_range
+        check_kernel_size(entry.kernel_cls, self.config, n_instances, stop - start)
         self.policies, self.shares = _normalise_policies(policy)
         self.policy_names = _unique_names([p.name for p in self.policies])
         self.out = Path(out) if out is not None else None
@@ -267,14 +272,14 @@ class Runner:
         timing = {"engine_s": 0.0, "policy_s": 0.0, "records_s": 0.0, "io_s": 0.0}
         frames: list[pl.DataFrame] = []
         step, elapsed_before = 0, 0.0
-        if self.out is not None:
-            done = self._prepare_out()
+        store = None if self.out is None else RunStore(self.out, self.fingerprint(), self.resume)
+        if store is not None:
+            done = store.prepare(lambda: self._manifest("running", {}))
             if done is not None:
                 return done
-            ckpt = load_checkpoint(self.out)
-            if ckpt is not None:
-                step, elapsed_before = self._restore(ckpt), ckpt.elapsed_s
-                frames = [pl.read_parquet(self._part(s)) for s in range(step)]
+            if self.resume:
+                step, elapsed_before, frames = store.restore(self.kernel, self.policies,
+                                                             self.policy_names)
         total = self.kernel.max_steps()
         bar = tqdm(total=total, initial=step, unit="step", desc=self.game,
                    disable=not self.progress, leave=False)
@@ -284,12 +289,13 @@ class Runner:
                     raise RuntimeError(f"{self.game}: kernel exceeded max_steps ({total})")
                 frame = self._step(step, timing)
                 frames.append(frame)
+                prompts = drain_policy_prompts(self.policies)  # drained even without a log
                 step += 1
-                if self.out is not None:
+                if store is not None:
                     t0 = time.perf_counter()
-                    frame.write_parquet(self._part(step - 1))
-                    save_checkpoint(self.out, self._checkpoint(
-                        step, elapsed_before + time.perf_counter() - start))
+                    store.persist(step, frame, prompts, self.kernel.state_dict(),
+                                  [_state(p) for p in self.policies],
+                                  elapsed_before + t0 - start)
                     timing["io_s"] += time.perf_counter() - t0
                 bar.update(1)
         finally:
@@ -304,11 +310,8 @@ class Runner:
             if callable(stats):
                 telemetry.setdefault("policies", {})[p.name] = stats()
         manifest = self._manifest("complete", telemetry)
-        if self.out is not None:
-            records.write_parquet(self.out / RECORDS_FILE)
-            write_json_atomic(self.out / MANIFEST_FILE, manifest)
-            shutil.rmtree(self.out / PARTS_DIR, ignore_errors=True)
-            (self.out / "checkpoint.pkl").unlink(missing_ok=True)
+        if store is not None:
+            manifest = store.finish(records, manifest)
         return RunResult(records=records, manifest=manifest, out=self.out, telemetry=telemetry)
 
     def _finalise(self, frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -319,47 +322,6 @@ class Runner:
             table = self.personas.table
             records = records.join(table, on="persona_id", how="left", suffix="_persona")
         return order_columns(records)
-
-    # ------------------------------------------------------------------ persistence
-    def _part(self, step: int) -> Path:
-        assert self.out is not None
-        return self.out / PARTS_DIR / f"step-{step:06d}.parquet"
-
-    def _prepare_out(self) -> RunResult | None:
-        assert self.out is not None
-        manifest_path = self.out / MANIFEST_FILE
-        if manifest_path.exists():
-            old = json.loads(manifest_path.read_text())
-            if old.get("fingerprint") != self.fingerprint():
-                raise ValueError(f"{self.out} holds a different run (config, seed or policies "
-                                 "differ); choose another --out directory")
-            if not self.resume:
-                raise FileExistsError(f"{self.out} already holds this run; pass --resume to "
-                                      "continue or finish it, or choose another --out")
-            if old.get("status") == "complete":
-                return load_run(self.out)
-        (self.out / PARTS_DIR).mkdir(parents=True, exist_ok=True)
-        if not manifest_path.exists():
-            write_json_atomic(manifest_path, self._manifest("running", {}))
-        return None
-
-    def _checkpoint(self, completed: int, elapsed: float) -> Checkpoint:
-        return Checkpoint(
-            fingerprint=self.fingerprint(), completed_steps=completed,
-            kernel_state=self.kernel.state_dict(),
-            policy_states=[_state(p) for p in self.policies], elapsed_s=elapsed)
-
-    def _restore(self, ckpt: Checkpoint) -> int:
-        if ckpt.fingerprint != self.fingerprint():
-            raise ValueError(f"checkpoint in {self.out} belongs to a different run")
-        self.kernel.load_state_dict(ckpt.kernel_state)
-        for p, state in zip(self.policies, ckpt.policy_states, strict=True):
-            if state is not None:
-                p.load_state_dict(state)  # type: ignore[attr-defined]
-        for stale in (self.out / PARTS_DIR).glob("step-*.parquet"):  # type: ignore[operator]
-            if int(stale.stem.split("-")[1]) >= ckpt.completed_steps:
-                stale.unlink()
-        return ckpt.completed_steps
 
     def _manifest(self, status: str, telemetry: dict[str, Any]) -> dict[str, Any]:
         part = ({"instance_range": list(self.instance_range),

@@ -32,13 +32,11 @@ from tqdm.auto import tqdm
 
 from agora.cli.spec import RunSpec
 from agora.engine.records import (
-    MANIFEST_FILE,
-    RECORDS_FILE,
     RunResult,
+    finish_run_dir,
     git_commit,
     order_columns,
     package_versions,
-    write_json_atomic,
 )
 from agora.policies.base import Policy
 from agora.scale.config import RunConfig
@@ -275,6 +273,5 @@ def merge_shards(plan: ShardPlan, results: list[tuple[pl.DataFrame, dict[str, An
     target = Path(out) if out is not None else None
     if target is not None:
         target.mkdir(parents=True, exist_ok=True)
-        records.write_parquet(target / RECORDS_FILE)
-        write_json_atomic(target / MANIFEST_FILE, manifest)
+        manifest = finish_run_dir(target, records, manifest)  # atomic, checksummed
     return RunResult(records=records, manifest=manifest, out=target, telemetry=telemetry)
