@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from agora.cli.main import main
+from agora.engine.registry import REGISTRY
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -203,4 +204,51 @@ def test_rerun_needs_resume_and_same_config(tmp_path: Path,
 def test_show_of_unfinished_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({"status": "running"}))
     line = _main_error(capsys, "show", str(tmp_path))
-    assert "no records.parquet (status: running)" in line and "--resume" in line
+    assert "partial run (status: running" in line and "--resume" in line
+
+
+# ------------------------------------------------------------------ every game, every command
+GAMES = REGISTRY.names()
+
+
+@pytest.mark.parametrize("game", GAMES)
+def test_every_game_runs_shows_and_reports(game: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14.4: run, show and report exit 0 with a summary for every registered game."""
+    spec, out = tmp_path / f"{game}.toml", tmp_path / "run"
+    spec.write_text(f'game = "{game}"\nn_instances = 2\n'
+                    '[[policies]]\nkind = "random"\nshare = 0.5\n'
+                    '[[policies]]\nkind = "equilibrium"\nshare = 0.5\n')
+    assert main(["run", str(spec), "--out", str(out), "--quiet"]) == 0, capsys.readouterr().err
+    ran = capsys.readouterr().out
+    assert main(["show", str(out)]) == 0, capsys.readouterr().err
+    shown = capsys.readouterr().out
+    assert shown.splitlines() == ran.splitlines()[:-1]
+    rows = [line for line in shown.splitlines() if line.startswith("│") and "┆" in line]
+    assert len(rows) >= 2 and "mean_payoff" in rows[0], shown  # header plus data rows
+    theory = getattr(REGISTRY.get(game).kernel_cls, "theory", None)
+    assert ("equilibrium_action" in rows[0]) == hasattr(theory, "equilibrium_action")
+    assert main(["report", str(out), "--n-boot", "10"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert (out / "report.html").stat().st_size > 0 and (out / "report.md").stat().st_size > 0
+
+
+def test_show_population_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A population run's manifest has no run id, instance count or policy table."""
+    import agora
+    import populations
+    from agora.policies.scripted import RandomPolicy
+
+    model = populations.PopulationModel(populations.synthesize(20, seed=1), seed=2)
+    agora.run("p_beauty", population=model, policy=RandomPolicy(), rounds=2,
+              out=tmp_path / "pop", progress=False)
+    assert main(["show", str(tmp_path / "pop")]) == 0, capsys.readouterr().err
+    shown = capsys.readouterr().out
+    assert "game p_beauty  personas 20  population rounds 2" in shown.splitlines()[0]
+    from agora.cli.show import summary
+    from agora.engine.records import load_run
+
+    table = summary(load_run(tmp_path / "pop"))
+    assert table["population_round"].to_list() == [0, 1]
+    assert sum(line.startswith("│ 0 ") or line.startswith("│ 1 ")
+               for line in shown.splitlines()) == 2

@@ -92,7 +92,7 @@ def test_run_rejects_config_and_fields_together() -> None:
 # ------------------------------------------------------------------ mixtures and act calls
 @pytest.mark.parametrize(("shares", "seats", "expected"), [
     ((0.8, 0.2), 200, (160, 40)),
-    ((1, 1, 1), 10, (4, 3, 3)),  # largest remainder: 3.33 each, the first gets the spare seat
+    ((1 / 3, 1 / 3, 1 / 3), 10, (4, 3, 3)),  # largest remainder: the first gets the spare
     ((0.25, 0.75), 12, (3, 9)),
 ])
 def test_policy_mixture_gets_exact_shares(shares: tuple[float, ...], seats: int,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 EXIT_USAGE = 2
@@ -19,31 +21,57 @@ def _cmd_games(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    if args.backend:
-        os.environ["AGORA_BACKEND"] = args.backend
+@contextlib.contextmanager
+def _backend_flags(args: argparse.Namespace) -> Iterator[str]:
+    """Check ``--backend``/``--policy-server`` and set them for default backends meanwhile.
+
+    Yields the flags as typed ("" without any): the spec loader refuses them for policies
+    they would not reach. An unreachable server fails here, in one line, before the run. The
+    environment is restored afterwards, so one ``main()`` call never leaks into the next.
+    """
+    from agora.cli.overrides import check_backend_flags, flags_text, probe_server
+
+    check_backend_flags(args.backend, args.policy_server)
     if args.policy_server:
-        os.environ["AGORA_POLICY_SERVER"] = args.policy_server
-        os.environ.setdefault("AGORA_BACKEND", "openai")
+        probe_server(args.policy_server)
+    env = {"AGORA_BACKEND": args.backend or ("openai" if args.policy_server else None),
+           "AGORA_POLICY_SERVER": args.policy_server}
+    saved = {k: os.environ.get(k) for k, v in env.items() if v}
+    os.environ.update({k: v for k, v in env.items() if v})
+    try:
+        yield flags_text(args.backend, args.policy_server)
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
     from agora.cli.show import render
     from agora.cli.spec import load_spec
     from agora.engine.runner import Runner
 
     out = Path(args.out) if args.out else Path("runs") / Path(args.spec).stem
     if args.ray_actors is not None:
+        if args.backend or args.policy_server:
+            raise ValueError("--backend/--policy-server apply to single-process runs; a "
+                             "sharded run takes its backend from the spec")
         return _run_sharded(args, out)
     if args.shards is not None or args.address is not None:
         raise ValueError("--shards and --address need --ray-actors N")
-    spec = load_spec(args.spec)
-    runner = Runner(spec.game, spec.config, policy=list(spec.policies),
-                    n_instances=spec.n_instances,
-                    seed=spec.seed if args.seed is None else args.seed,
-                    out=out, resume=args.resume, progress=not args.quiet)
-    try:
-        result = runner.run()
-    finally:
-        for policy, _ in spec.policies:
-            policy.close()
+    with _backend_flags(args) as overrides:
+        spec = load_spec(args.spec, overrides)
+        try:
+            runner = Runner(spec.game, spec.config, policy=list(spec.policies),
+                            n_instances=spec.n_instances,
+                            seed=spec.seed if args.seed is None else args.seed,
+                            out=out, resume=args.resume, progress=not args.quiet)
+            result = runner.run()
+        finally:
+            for policy, _ in spec.policies:
+                policy.close()
     print(render(result))
     print(f"records: {out / 'records.parquet'}")
     return 0
@@ -143,8 +171,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except (ValueError, TypeError, KeyError, FileNotFoundError, FileExistsError,
             NotADirectoryError, IsADirectoryError, PermissionError, ImportError) as exc:
-        print(f"agora: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(exc)
+    except MemoryError:
+        return _error("out of memory; use fewer instances, players or rounds")
+    except RuntimeError as exc:
+        from agora.llm.base import BackendError
+
+        if not isinstance(exc, BackendError):  # a bug, not bad input: keep the traceback
+            raise
+        return _error(exc)
+
+
+def _error(exc: BaseException | str) -> int:
+    """Print ``agora: error: ...`` as one line (messages may hold newlines) and return 2."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    print(f"agora: error: {text}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -11,17 +11,27 @@ from agora.engine.registry import REGISTRY, make_config
 
 
 def summary(result: RunResult) -> pl.DataFrame:
-    """Per round and role: decisions, mean/median action, equilibrium action, mean payoff."""
+    """Per round and role (and population round): decisions, mean/median action, mean payoff.
+
+    The ``equilibrium_action`` column appears where the game's theory module defines
+    ``equilibrium_action(config)`` (one number for every decision); turn-based games, whose
+    equilibrium move depends on the state, omit it.
+    """
     m = result.manifest
     records = result.records
-    table = (records.group_by("round", "role")
-             .agg(pl.len().alias("decisions"), pl.col("action").mean().alias("mean_action"),
-                  pl.col("action").median().alias("median_action"),
+    keys = [k for k in ("population_round", "round", "role") if k in records.columns]
+    table = (records.group_by(*keys)
+             .agg(pl.len().alias("decisions"),
+                  # NaN marks decisions without a number (accept / reject): left out, so a
+                  # role that never names one shows null rather than NaN
+                  pl.col("action").fill_nan(None).mean().alias("mean_action"),
+                  pl.col("action").fill_nan(None).median().alias("median_action"),
                   pl.col("reward").mean().alias("mean_payoff"))
-             .sort("round", "role"))
+             .sort(*keys))
     theory = getattr(REGISTRY.get(m["game"]).kernel_cls, "theory", None)
-    if theory is not None:
-        eq = theory.equilibrium_action(make_config(m["game"], **m["config"]))
+    equilibrium = getattr(theory, "equilibrium_action", None)
+    if callable(equilibrium):
+        eq = float(equilibrium(make_config(m["game"], **m["config"])))
         table = table.with_columns(pl.lit(eq).alias("equilibrium_action"))
     return table
 
@@ -48,9 +58,13 @@ def telemetry_lines(telemetry: dict[str, Any]) -> list[str]:
 def render(result: RunResult) -> str:
     """Header lines plus the summary table as text."""
     m = result.manifest
-    head = [f"run {m['run_id']}  game {m['game']}  instances {m['n_instances']}  seed {m['seed']}",
-            "policies: " + ", ".join(f"{p['name']} ({p['share']:.0%})" for p in m["policies"]),
-            *telemetry_lines(m.get("telemetry", {}))]
+    size = (f"instances {m['n_instances']}" if "n_instances" in m else
+            f"personas {m.get('n_personas')}  population rounds {m.get('population_rounds')}")
+    head = [f"run {m.get('run_id', '-')}  game {m['game']}  {size}  seed {m.get('seed')}"]
+    if m.get("policies"):  # a population run's manifest has no policy table
+        head.append("policies: " + ", ".join(f"{p['name']} ({p['share']:.0%})"
+                                             for p in m["policies"]))
+    head += telemetry_lines(m.get("telemetry", {}))
     with pl.Config(tbl_rows=60, tbl_cols=12, tbl_hide_dataframe_shape=True,
                    float_precision=3):
         return "\n".join([*head, str(summary(result))])

@@ -45,7 +45,9 @@ class ActionSpec:
     integer: bool = False
     step: float | None = None
     unit: str = ""
-    _choices: tuple[float, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    _choices: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _enum: tuple[int | float, ...] | None = field(default=None, init=False, repr=False,
+                                                  compare=False)
     is_structured: ClassVar[bool] = False
     """Numeric spec: actions are floats (see :mod:`agora.engine.structured` for the others)."""
 
@@ -68,18 +70,31 @@ class ActionSpec:
         return self.integer or self.step is not None
 
     def choices(self) -> np.ndarray:
-        """All legal values of a discrete spec, ascending."""
+        """All legal values of a discrete spec, ascending (computed once, read-only)."""
+        if self._choices is None:
+            values = self.choices_at(np.arange(self.n_choices()))
+            values.setflags(write=False)
+            object.__setattr__(self, "_choices", values)
+        return self._choices  # type: ignore[return-value]
+
+    def n_choices(self) -> int:
+        """Number of legal values of a discrete spec (without listing them)."""
         if not self.is_discrete:
             raise ValueError(f"action {self.name!r} is continuous; it has no finite choice list")
         if self.integer and self.step is None:
-            return np.arange(int(self.low), int(self.high) + 1, dtype=np.float64)
+            return int(self.high) - int(self.low) + 1
         step = float(self.step if self.step is not None else 1.0)
-        n = math.floor((self.high - self.low) / step + 1e-9) + 1
-        return np.round(self.low + step * np.arange(n), 10)
+        return math.floor((self.high - self.low) / step + 1e-9) + 1
 
-    def n_choices(self) -> int:
-        """Number of legal values of a discrete spec."""
-        return int(self.choices().size)
+    def choices_at(self, index: np.ndarray) -> np.ndarray:
+        """The legal values at positions ``index`` of :meth:`choices`, without listing them all."""
+        if not self.is_discrete:
+            raise ValueError(f"action {self.name!r} is continuous; it has no finite choice list")
+        k = np.asarray(index, dtype=np.int64)
+        if self.integer and self.step is None:
+            return (int(self.low) + k).astype(np.float64)
+        step = float(self.step if self.step is not None else 1.0)
+        return np.round(self.low + step * k, 10)
 
     # ----------------------------------------------------------------- spaces / schemas
     def space(self) -> gym.Space[Any]:
@@ -100,7 +115,9 @@ class ActionSpec:
         """JSON schema of the answer object ``{name: value}``."""
         value: dict[str, Any]
         if self.is_discrete and not self.integer:
-            value = {"type": "number", "enum": [_num(v) for v in self.choices()]}
+            if self._enum is None:  # built once: validating structured answers asks for it
+                object.__setattr__(self, "_enum", tuple(_num(v) for v in self.choices()))
+            value = {"type": "number", "enum": list(self._enum)}  # type: ignore[arg-type]
         else:
             value = {"type": "integer" if self.integer else "number",
                      "minimum": _num(self.low), "maximum": _num(self.high)}
@@ -163,8 +180,8 @@ class ActionSpec:
 
     def sample(self, rng: np.random.Generator | Streams, size: int) -> np.ndarray:
         """Uniform random legal actions (the default LLM fallback and level-0 play)."""
-        if self.is_discrete:
-            return rng.choice(self.choices(), size=size)
+        if self.is_discrete:  # a uniform index: never lists the choices (upper = 1e15 is legal)
+            return self.choices_at(rng.integers(0, self.n_choices(), size=size))
         return rng.uniform(self.low, self.high, size=size)
 
 

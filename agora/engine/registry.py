@@ -115,6 +115,8 @@ def _type_ok(value: Any, tp: Any) -> bool:
                 and not isinstance(value, bool)
         elif isinstance(t, type) and issubclass(t, str):
             ok = isinstance(value, str)
+        elif typing.get_origin(t) is tuple:
+            ok = isinstance(value, tuple | list) and _items_ok(value, typing.get_args(t))
         else:
             ok = True
         if ok:
@@ -122,9 +124,28 @@ def _type_ok(value: Any, tp: Any) -> bool:
     return False
 
 
+def _items_ok(value: tuple[Any, ...] | list[Any], args: tuple[Any, ...]) -> bool:
+    """Whether the items of a tuple/list fit ``tuple[X, ...]`` or ``tuple[X, Y]`` arguments."""
+    if len(args) == 2 and args[1] is Ellipsis:
+        return all(_type_ok(v, args[0]) for v in value)
+    if not args:
+        return True
+    return len(value) == len(args) and all(_type_ok(v, a) for v, a in zip(value, args,
+                                                                           strict=True))
+
+
 def _type_name(tp: Any) -> str:
     names = {bool: "true or false", int: "an integer", float: "a number", type(None): "None"}
-    return " or ".join(names.get(t, "a string") for t in _options(tp))
+    return " or ".join(_one_type_name(t, names) for t in _options(tp))
+
+
+def _one_type_name(t: Any, names: dict[Any, str]) -> str:
+    if typing.get_origin(t) is tuple:
+        args = typing.get_args(t)
+        inner = _type_name(args[0]) if args else "values"
+        return f"a list of {inner.removeprefix('a ').removeprefix('an ')}s" \
+            if len(args) == 2 and args[1] is Ellipsis else "a list"
+    return names.get(t, "a string")
 
 
 def make(name: str, **config: Any) -> AgoraParallelEnv:

@@ -71,11 +71,15 @@ POLICY_KINDS: dict[str, Callable[..., Policy]] = {
 }
 
 
+LLM_KINDS = frozenset({"llm", "tax_llm_planner", "tax_llm_worker"})
+"""Policy kinds that decide through an LLM backend (``backend`` / ``backend_options``)."""
+
+
 def make_policy(kind: str, **params: Any) -> Policy:
     """Build a policy from its kind name and parameters, with clear errors."""
     try:
         factory = POLICY_KINDS[kind]
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: an unhashable kind such as a list
         raise ValueError(f"unknown policy kind {kind!r}; known: "
                          f"{', '.join(sorted(POLICY_KINDS))}") from None
     try:

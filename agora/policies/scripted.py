@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from scipy.special import softmax
 
 from agora.engine.batch import DecisionBatch, Decisions
 from agora.engine.streams import Streams
@@ -40,6 +39,29 @@ def _theory(batch: DecisionBatch) -> Any:
     if theory is None:
         raise TypeError(f"game {batch.kernel.name!r} has no theory module for scripted play")
     return theory
+
+
+def _hook(batch: DecisionBatch, hook: str, policy: str) -> Any:
+    """The game theory's function ``hook``, or a one-line error naming what is missing."""
+    fn = getattr(_theory(batch), hook, None)
+    if not callable(fn):
+        raise TypeError(f"policy {policy!r} needs the game's theory.{hook}, which game "
+                        f"{batch.kernel.name!r} does not define; use a policy the game "
+                        f"supports (e.g. random, equilibrium)")
+    return fn
+
+
+def _snap(spec: Spec, values: np.ndarray) -> np.ndarray:
+    """Theory values as the canonical legal actions ``spec.validate`` returns (on-grid floats)."""
+    return np.array([spec.validate(float(v)) for v in values], dtype=np.float64)
+
+
+def _constant(batch: DecisionBatch, value: float) -> np.ndarray:
+    """One theory action for every decision, snapped to each decision's spec."""
+    actions = np.empty(len(batch))
+    for idx, spec in by_spec(batch):
+        actions[idx] = spec.validate(value)
+    return actions
 
 
 class RandomPolicy(Policy):
@@ -79,11 +101,10 @@ class EquilibriumPolicy(Policy):
     name = "equilibrium"
 
     def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
-        theory = _theory(batch)
         if batch.kernel.action_dtype is object:  # turn-based: the SPE move depends on the state
-            return Decisions(actions=theory.equilibrium_actions(batch))
-        value = theory.equilibrium_action(batch.config)
-        return Decisions(actions=np.full(len(batch), value, dtype=np.float64))
+            return Decisions(actions=_hook(batch, "equilibrium_actions", self.name)(batch))
+        value = _hook(batch, "equilibrium_action", self.name)(batch.config)
+        return Decisions(actions=_constant(batch, value))
 
 
 class LevelKPolicy(Policy):
@@ -98,8 +119,8 @@ class LevelKPolicy(Policy):
     def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         if self.k == 0:
             return RandomPolicy().act(batch, rng)
-        value = _theory(batch).level_k_action(batch.config, self.k)
-        return Decisions(actions=np.full(len(batch), value, dtype=np.float64))
+        value = _hook(batch, "level_k_action", self.name)(batch.config, self.k)
+        return Decisions(actions=_constant(batch, value))
 
     def describe(self) -> dict[str, Any]:
         return {"kind": "level_k", "k": self.k}
@@ -129,8 +150,11 @@ class CognitiveHierarchyPolicy(Policy):
         n = len(batch)
         rng = Streams.coerce(rng, n)
         steps = np.minimum(np.searchsorted(self._cdf, rng.random(n), side="right"), self.k_max)
-        table = _theory(batch).ch_actions(batch.config, self.tau, self.k_max)
-        actions = table[steps]
+        table = _hook(batch, "ch_actions", self.name)(batch.config, self.tau, self.k_max)
+        actions = np.asarray(table, dtype=np.float64)[steps]
+        for idx, spec in by_spec(batch):  # step 0's entry is a mean, replaced below
+            played = idx[steps[idx] > 0]
+            actions[played] = _snap(spec, actions[played])
         zero = np.flatnonzero(steps == 0)
         if zero.size:
             actions[zero] = RandomPolicy().act(batch.subset(zero), rng.subset(zero)).actions
@@ -143,27 +167,53 @@ class CognitiveHierarchyPolicy(Policy):
 class QuantalResponsePolicy(Policy):
     """Logit quantal response to a belief: P(a) ∝ exp(λ·U(a)) (McKelvey & Palfrey 1995).
 
-    ``U`` is the game theory's ``action_utilities`` over the legal grid (continuous actions use a
-    ``grid_size``-point grid); the default belief is level-0 play. λ → 0 is uniform, λ → ∞ a best
-    response.
+    ``U`` is the game theory's ``action_utilities`` over the legal grid: every legal value of a
+    discrete spec with at most ``MAX_ENUMERATED`` of them, else ``grid_size`` evenly spaced legal
+    values (continuous specs: ``grid_size`` points from low to high). The default belief is
+    level-0 play. λ → 0 is uniform, λ → ∞ a best response.
     """
 
+    MAX_ENUMERATED = 100_000
+    """Largest discrete action set whose every value enters the softmax."""
+
     def __init__(self, lam: float, belief_mean: float | None = None, grid_size: int = 201) -> None:
-        if not (math.isfinite(lam) and lam >= 0):
-            raise ValueError(f"QuantalResponsePolicy: lam must be >= 0, got {lam}")
+        if isinstance(lam, bool) or not isinstance(lam, int | float) \
+                or not (math.isfinite(lam) and lam >= 0):
+            raise ValueError(f"QuantalResponsePolicy: lam must be >= 0 and finite, "
+                             f"got {lam!r}")
+        if belief_mean is not None and (isinstance(belief_mean, bool) or not isinstance(
+                belief_mean, int | float) or not math.isfinite(belief_mean)):
+            raise ValueError(f"QuantalResponsePolicy: belief_mean must be a finite number or "
+                             f"None, got {belief_mean!r}")
+        if isinstance(grid_size, bool) or not isinstance(grid_size, int) \
+                or not 2 <= grid_size <= self.MAX_ENUMERATED:
+            raise ValueError(f"QuantalResponsePolicy: grid_size must be an integer in "
+                             f"[2, {self.MAX_ENUMERATED:,}], got {grid_size!r}")
         self.lam, self.belief_mean, self.grid_size = float(lam), belief_mean, grid_size
         self.name = f"qre(lam={lam:g})"
 
+    def _grid(self, spec: Spec) -> np.ndarray:
+        if not spec.is_discrete:
+            return np.linspace(spec.low, spec.high, self.grid_size)
+        n = spec.n_choices()
+        if n <= self.MAX_ENUMERATED:
+            return spec.choices()
+        return spec.choices_at(np.unique(np.linspace(0, n - 1, self.grid_size).round()
+                                         .astype(np.int64)))
+
     def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
-        theory = _theory(batch)
+        utility = _hook(batch, "action_utilities", self.name)
         rng = Streams.coerce(rng, len(batch))
         actions = np.empty(len(batch))
         for idx, spec in by_spec(batch):
-            grid = (spec.choices() if spec.is_discrete
-                    else np.linspace(spec.low, spec.high, self.grid_size))
-            utilities = theory.action_utilities(batch.config, grid, self.belief_mean)
-            probs = softmax(self.lam * utilities)
-            actions[idx] = grid[rng.subset(idx).choice(grid.size, size=idx.size, p=probs)]
+            grid = self._grid(spec)
+            u = np.asarray(utility(batch.config, grid, self.belief_mean), dtype=np.float64)
+            # shifted by the best utility first: exponents <= 0, so a huge λ (1e308) gives a
+            # best response instead of inf - inf = NaN
+            with np.errstate(over="ignore"):  # λ·Δu below -1e308 is -inf: probability 0
+                probs = np.exp(self.lam * (u - u.max()))
+            actions[idx] = grid[rng.subset(idx).choice(grid.size, size=idx.size,
+                                                       p=probs / probs.sum())]
         return Decisions(actions=actions)
 
     def describe(self) -> dict[str, Any]:

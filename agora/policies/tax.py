@@ -392,6 +392,12 @@ class ByRolePolicy(Policy):
         for role, s in state.items():
             self.policies[role].load_state_dict(s)  # type: ignore[attr-defined]
 
+    def drain_prompts(self) -> dict[str, str]:
+        """New prompts of every role's policy that logs them (for the run's prompt log)."""
+        from agora.engine.prompt_log import drain_policy_prompts
+
+        return drain_policy_prompts(self.policies.values())
+
     def close(self) -> None:
         for p in self.policies.values():
             p.close()

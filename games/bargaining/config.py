@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from agora.engine.kernel import GameConfig
+from agora.engine.limits import MAX_ROUNDS, check_count
 
 UNBOUNDED_ROUNDS = 100
 """Rounds played when ``horizon`` is ``None`` (effectively unbounded; GLEE uses 99)."""
@@ -37,7 +38,7 @@ class BargainingConfig(GameConfig):
         pie: Size of the pie M (> 0).
         delta_a: Player A's per-round discount factor, in (0, 1].
         delta_b: Player B's per-round discount factor, in (0, 1].
-        horizon: Rounds T (>= 1), or ``None`` for an effectively unbounded game
+        horizon: Rounds T (1 to ``MAX_ROUNDS``), or ``None`` for an effectively unbounded game
             (``UNBOUNDED_ROUNDS`` rounds; theory uses the infinite-horizon SPE).
         first_mover: ``a``, ``b`` or ``random`` (per instance).
         information: ``complete`` or ``incomplete`` (own discount factor only).
@@ -66,10 +67,8 @@ class BargainingConfig(GameConfig):
             d = getattr(self, field)
             if not (math.isfinite(d) and 0 < d <= 1):
                 raise ValueError(f"{name}: {field} must be in (0, 1], got {d}")
-        if self.horizon is not None and (not isinstance(self.horizon, int)
-                                         or isinstance(self.horizon, bool) or self.horizon < 1):
-            raise ValueError(f"{name}: horizon must be an integer >= 1 or None, "
-                             f"got {self.horizon!r}")
+        if self.horizon is not None:
+            check_count(name, "horizon (or None)", self.horizon, 1, MAX_ROUNDS)
         for field, enum in (("first_mover", FirstMover), ("information", Information)):
             try:
                 object.__setattr__(self, field, enum(getattr(self, field)))

@@ -29,14 +29,20 @@ if TYPE_CHECKING:
 
 def rubinstein_share(delta_proposer: float, delta_responder: float,
                      horizon: int | None = None) -> float:
-    """First proposer's SPE share of a pie of 1 (``horizon`` None: the infinite game)."""
+    """First proposer's SPE share of a pie of 1 (``horizon`` None: the infinite game).
+
+    Without discounting on either side (both deltas 1) the infinite game has a continuum of
+    equilibria; the share returned is 1/2, the stationary split ``x = 1 − x`` and the limit of
+    ``1/(1 + δ)`` as a common δ → 1 (it is also the Nash bargaining solution, to which the
+    Rubinstein outcome converges as discounting vanishes; Binmore, Rubinstein & Wolinsky 1986).
+    """
     for name, d in (("delta_proposer", delta_proposer), ("delta_responder", delta_responder)):
         if not (math.isfinite(d) and 0 <= d <= 1):
             raise ValueError(f"{name} must be in [0, 1], got {d}")
     if horizon is None:
         denom = 1.0 - delta_proposer * delta_responder
-        if denom <= 0:
-            raise ValueError("the infinite game needs delta_proposer * delta_responder < 1")
+        if denom <= 0:  # both deltas are 1
+            return 0.5
         return (1.0 - delta_responder) / denom
     if not isinstance(horizon, int) or horizon < 1:
         raise ValueError(f"horizon must be an integer >= 1 or None, got {horizon!r}")
@@ -120,9 +126,7 @@ def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
         else:
             accept = k.offers[m, t] >= thresholds[t] - 1e-9
             action = {"decision": "accept" if accept else "reject"}
-        if spec.has_message:
-            action["message"] = ""
-        out[i] = action
+        out[i] = spec.validate(action)  # snaps the offer to the grid value the spec accepts
     return out
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from agora.engine.kernel import GameConfig
+from agora.engine.limits import MAX_ROUNDS, check_count
 
 
 class Variant(StrEnum):
@@ -28,7 +29,7 @@ class DictatorConfig(GameConfig):
         variant: ``give`` or ``take``.
         take_bound: Most the dictator may take in the ``take`` variant (>= 0).
         step: Smallest unit of a transfer (e.g. 1 dollar); ``None`` for continuous amounts.
-        rounds: Rounds played (>= 1).
+        rounds: Rounds played (1 to ``MAX_ROUNDS``, see :mod:`agora.engine.limits`).
         rotate_roles: Whether the two players swap roles every round.
         unit: Currency shown in prompts.
     """
@@ -71,8 +72,7 @@ class DictatorConfig(GameConfig):
                 if abs(k - round(k)) > 1e-9:
                     raise ValueError(f"dictator: {name} ({v}) must be a multiple of step "
                                      f"({self.step})")
-        if not isinstance(self.rounds, int) or self.rounds < 1:
-            raise ValueError(f"dictator: rounds must be an integer >= 1, got {self.rounds}")
+        check_count("dictator", "rounds", self.rounds, 1, MAX_ROUNDS)
 
     @property
     def min_transfer(self) -> float:

@@ -117,9 +117,7 @@ def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
             ua, ub = values(cfg, k.keep_a[m, t][None, :])
             mine = float(ua[0] if j == 0 else ub[0])
             a = {"decision": "accept" if mine >= thresholds[t] - 1e-9 else "reject"}
-        if spec.has_message:
-            a["message"] = ""
-        out[i] = a
+        out[i] = spec.validate(a)  # the canonical action the runner's legality check expects
     return out
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from agora.engine.kernel import GameConfig
+from agora.engine.limits import MAX_ROUNDS, check_count
 
 
 class Opener(StrEnum):
@@ -25,7 +26,8 @@ class NegotiationConfig(GameConfig):
     Attributes:
         seller_value: F_a, the seller's value of the good (> 0; GLEE's unit M).
         buyer_value: F_b, the buyer's value (> 0; GLEE default 1.2·F_a).
-        horizon: Most offers made (>= 1); a counter-offer to the last one ends without trade.
+        horizon: Most offers made (1 to ``MAX_ROUNDS``); a counter-offer to the last one ends
+            without trade.
         opener: ``seller``, ``buyer`` or ``random``.
         private_values: Whether each side sees only its own value.
         price_max: Highest price that may be named (>= both values).
@@ -59,9 +61,7 @@ class NegotiationConfig(GameConfig):
             v = getattr(self, f)
             if not (math.isfinite(v) and v >= 0):
                 raise ValueError(f"negotiation: {f} must be >= 0, got {v}")
-        if not isinstance(self.horizon, int) or isinstance(self.horizon, bool) \
-                or self.horizon < 1:
-            raise ValueError(f"negotiation: horizon must be an integer >= 1, got {self.horizon!r}")
+        check_count("negotiation", "horizon", self.horizon, 1, MAX_ROUNDS)
         try:
             object.__setattr__(self, "opener", Opener(self.opener))
         except ValueError:

@@ -75,9 +75,7 @@ def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
             p = float(k.price[m])
             ok = p >= p_star - 1e-9 if j == SELLER else p <= p_star + 1e-9
             a = {"decision": "accept" if ok else "counter", "price": p_star}
-        if spec.has_message:
-            a["message"] = ""
-        out[i] = a
+        out[i] = spec.validate(a)  # snaps the price to the grid value the spec accepts
     return out
 
 

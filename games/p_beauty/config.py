@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from agora.engine.kernel import GameConfig
+from agora.engine.limits import MAX_PLAYERS, MAX_ROUNDS, check_cells, check_count
 
 
 class PayoffRule(StrEnum):
@@ -27,12 +28,13 @@ class PBeautyConfig(GameConfig):
     """A p-beauty contest: guess ``p`` times the mean of all guesses.
 
     Attributes:
-        n_players: Players per group (>= 2).
+        n_players: Players per group (2 to ``MAX_PLAYERS``; ``n_players × rounds`` at most
+            ``MAX_CELLS``, see :mod:`agora.engine.limits`).
         p: Multiplier of the mean (> 0).
         lower: Smallest legal guess (>= 0).
         upper: Largest legal guess (> lower).
         integer: Whether guesses are whole numbers.
-        rounds: Rounds played with feedback after each (>= 1).
+        rounds: Rounds played with feedback after each (1 to ``MAX_ROUNDS``).
         payoff: Payoff rule.
         prize: Prize per round (> 0).
     """
@@ -47,8 +49,9 @@ class PBeautyConfig(GameConfig):
     prize: float = 1.0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n_players, int) or self.n_players < 2:
-            raise ValueError(f"p_beauty: n_players must be an integer >= 2, got {self.n_players}")
+        check_count("p_beauty", "n_players", self.n_players, 2, MAX_PLAYERS)
+        check_count("p_beauty", "rounds", self.rounds, 1, MAX_ROUNDS)
+        check_cells("p_beauty", "n_players × rounds", self.n_players * self.rounds)
         if not (math.isfinite(self.p) and self.p > 0):
             raise ValueError(f"p_beauty: p must be > 0, got {self.p}")
         if not (math.isfinite(self.lower) and math.isfinite(self.upper)):
@@ -60,8 +63,6 @@ class PBeautyConfig(GameConfig):
             raise ValueError(f"p_beauty: lower ({self.lower}) must be < upper ({self.upper})")
         if self.integer and not (float(self.lower).is_integer() and float(self.upper).is_integer()):
             raise ValueError("p_beauty: integer guesses need integer lower and upper bounds")
-        if not isinstance(self.rounds, int) or self.rounds < 1:
-            raise ValueError(f"p_beauty: rounds must be an integer >= 1, got {self.rounds}")
         try:
             object.__setattr__(self, "payoff", PayoffRule(self.payoff))
         except ValueError:

@@ -6,8 +6,10 @@ import itertools
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from agora.engine.kernel import GameConfig
+from agora.engine.limits import MAX_PLAYERS, MAX_ROUNDS, check_cells, check_count
 
 
 class Utility(StrEnum):
@@ -71,6 +73,14 @@ def _positive(name: str, value: float, strict: bool = True) -> None:
         raise ValueError(f"tax_planner: {name} must be a finite number {bound}, got {value!r}")
 
 
+def _numbers(name: str, value: Any) -> tuple[float, ...]:
+    """A tuple-of-numbers field given as a tuple or list; strings, None and bools refused."""
+    if not isinstance(value, tuple | list) or any(
+            isinstance(v, bool) or not isinstance(v, int | float) for v in value):
+        raise ValueError(f"tax_planner: {name} must be a list of numbers, got {value!r}")
+    return tuple(float(v) for v in value)
+
+
 def _count(name: str, value: int, low: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
         raise ValueError(f"tax_planner: {name} must be an integer >= {low}, got {value!r}")
@@ -86,9 +96,11 @@ class TaxConfig(GameConfig):
     everyone would work ``max_hours``).
 
     Attributes:
-        n_workers: Workers per economy (>= 1).
-        tax_years: Tax years played (>= 1); the planner sets the schedule at the start of each.
-        steps_per_year: Worker steps K per tax year (>= 1; LLM Economist: 25).
+        n_workers: Workers per economy (1 to ``MAX_PLAYERS``; ``n_workers × tax_years ×
+            steps_per_year`` at most ``MAX_CELLS``, see :mod:`agora.engine.limits`).
+        tax_years: Tax years played (1 to ``MAX_ROUNDS``); the planner sets the schedule at
+            the start of each.
+        steps_per_year: Worker steps K per tax year (1 to ``MAX_ROUNDS``; LLM Economist: 25).
         bracket_year: U.S. single-filer bracket table for the defaults (2024 or 2025).
         thresholds: Finite upper thresholds of every bracket but the last (ascending, > 0);
             ``None``: the U.S. thresholds of ``bracket_year``. A trailing ∞ is dropped.
@@ -137,9 +149,11 @@ class TaxConfig(GameConfig):
     vote_candidates: tuple[str, ...] = ("proposal", "current", "saez")
 
     def __post_init__(self) -> None:
-        _count("n_workers", self.n_workers, 1)
-        _count("tax_years", self.tax_years, 1)
-        _count("steps_per_year", self.steps_per_year, 1)
+        check_count("tax_planner", "n_workers", self.n_workers, 1, MAX_PLAYERS)
+        check_count("tax_planner", "tax_years", self.tax_years, 1, MAX_ROUNDS)
+        check_count("tax_planner", "steps_per_year", self.steps_per_year, 1, MAX_ROUNDS)
+        check_cells("tax_planner", "n_workers × tax_years × steps_per_year",
+                    self.n_workers * self.tax_years * self.steps_per_year)
         if self.bracket_year not in US_BRACKETS:
             raise ValueError(f"tax_planner: bracket_year must be one of {sorted(US_BRACKETS)}, "
                              f"got {self.bracket_year!r}")
@@ -167,7 +181,7 @@ class TaxConfig(GameConfig):
             raise ValueError(f"tax_planner: max_rate_change must be in (0, 1], "
                              f"got {self.max_rate_change!r}")
         if self.skills is not None:
-            skills = tuple(float(s) for s in self.skills)
+            skills = _numbers("skills", self.skills)
             if len(skills) != self.n_workers:
                 raise ValueError(f"tax_planner: skills must have n_workers ({self.n_workers}) "
                                  f"values, got {len(skills)}")
@@ -178,16 +192,18 @@ class TaxConfig(GameConfig):
             object.__setattr__(self, "skills", skills)
         if self.vote_every is not None:
             _count("vote_every", self.vote_every, 1)
-        cands = tuple(self.vote_candidates)
+        cands = self.vote_candidates
         allowed = {c.value for c in Candidate}
-        if len(cands) < 2 or len(set(cands)) != len(cands) or not set(cands) <= allowed:
+        if not isinstance(cands, tuple | list) or len(cands) < 2 \
+                or len(set(cands)) != len(cands) or not set(cands) <= allowed:
             raise ValueError(f"tax_planner: vote_candidates must be at least two distinct of "
                              f"{sorted(allowed)}, got {self.vote_candidates!r}")
-        object.__setattr__(self, "vote_candidates", cands)
+        object.__setattr__(self, "vote_candidates", tuple(cands))
 
     def _check_brackets(self) -> None:
         us_thresholds, us_rates = US_BRACKETS[self.bracket_year]
-        t = us_thresholds if self.thresholds is None else tuple(self.thresholds)
+        t = us_thresholds if self.thresholds is None else _numbers("thresholds",
+                                                                   self.thresholds)
         if t and math.isinf(t[-1]):
             t = t[:-1]
         t = tuple(float(x) for x in t)
@@ -196,7 +212,8 @@ class TaxConfig(GameConfig):
             raise ValueError(f"tax_planner: thresholds must be finite, > 0 and strictly "
                              f"increasing, got {self.thresholds!r}")
         object.__setattr__(self, "thresholds", t)
-        rates = us_rates if self.initial_rates is None else tuple(self.initial_rates)
+        rates = us_rates if self.initial_rates is None else _numbers("initial_rates",
+                                                                     self.initial_rates)
         if len(rates) != len(t) + 1:
             raise ValueError(f"tax_planner: initial_rates needs one rate per bracket "
                              f"({len(t) + 1}), got {len(rates)}")

@@ -336,12 +336,13 @@ def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
     """Stackelberg play of a batch: workers best respond (and vote for the candidate that
     gives them the most utility); the planner moves toward the welfare optimum within the cap.
 
-    The optimum is cached on the kernel, so scripted ``equilibrium`` players compute it once.
+    The optimum is cached on the kernel, so scripted ``equilibrium`` players compute it once;
+    the cache is a private attribute (``_`` prefix), derived data that checkpoints leave out.
     """
     from agora.policies.tax import BestResponseWorker, ByRolePolicy, StackelbergPlanner
 
     kernel = batch.kernel
-    planner = kernel.__dict__.setdefault("stackelberg_planner", StackelbergPlanner())
+    planner = kernel.__dict__.setdefault("_stackelberg_planner", StackelbergPlanner())
     policy = ByRolePolicy(worker=BestResponseWorker(), planner=planner)
     return policy.act(batch, Streams.from_seed(0, len(batch))).actions  # deterministic
 
