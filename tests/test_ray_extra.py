@@ -214,8 +214,8 @@ def test_shards_without_a_policys_seats_still_merge_to_the_whole_run() -> None:
     """2 CH seats among 60: at least one of 3 shards has no ch_step column of its own."""
     cfg = RunConfig.from_mapping({
         "game": "p_beauty", "n_instances": 30, "seed": 6, "config": {"n_players": 2},
-        "policies": [{"kind": "random", "share": 58}, {"kind": "cognitive_hierarchy",
-                                                         "share": 2}]})
+        "policies": [{"kind": "random", "share": 58 / 60},
+                     {"kind": "cognitive_hierarchy", "share": 2 / 60}]})
     whole = cfg.run().records
     merged = run_shards_locally(cfg, n_shards=3)
     assert_frame_equal(merged.records, whole)

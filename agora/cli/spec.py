@@ -77,10 +77,6 @@ def check_spec_table(data: Mapping[str, Any], source: str) -> list[Any] | tuple[
     raw = data.get("policies")
     if not isinstance(raw, list | tuple) or not raw:
         raise ValueError(f"{source}: needs at least one [[policies]] table with a 'kind'")
-    for i, table in enumerate(raw):
-        if not isinstance(table, Mapping):
-            raise ValueError(f"{source}: policies[{i}] must be a [[policies]] table such as "
-                             f"{{kind = \"random\"}}, got {table!r}")
     return raw
 
 
@@ -104,6 +100,9 @@ def spec_from_toml(path: Path, overrides: str = "") -> RunSpec:
         raise ValueError(f"{path}: game must be a game name, got {data['game']!r}")
     make_config(data["game"], **config)  # before any policy (an LLM backend) is built
     for i, table in enumerate(raw):
+        if not isinstance(table, Mapping):
+            raise ValueError(f"{path}: policies[{i}] must be a [[policies]] table such as "
+                             f"{{kind = \"random\"}}, got {table!r}")
         if "kind" not in table:
             raise ValueError(f"{path}: policies[{i}] has no 'kind'")
         share = table.get("share", 1.0)
