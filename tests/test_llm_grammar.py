@@ -211,7 +211,6 @@ def test_allocation_spec_schema_compiles_to_an_exact_grammar() -> None:
     ({"type": "string", "pattern": "^a$"}, "pattern"),
     ({"type": "string", "format": "date"}, "format"),
     ({"type": "integer", "multipleOf": 5}, "multipleOf"),
-    ({"allOf": [{"type": "integer"}, {"minimum": 1}]}, "allOf"),
 ])
 def test_unsupported_schema_keywords_raise(schema: dict, keyword: str) -> None:
     with pytest.raises(NotImplementedError, match=keyword):
@@ -264,5 +263,139 @@ def test_fast_forward_prefix_and_final_detection() -> None:
     choices = Constraint(choices=("1", "10", "12"))
     assert forced_prefix(choices) == "1"
     assert not is_final("1", choices) and is_final("10", choices)
-    assert forced_prefix(Constraint(json_schema={"oneOf": [GUESS]})) == ""
+    assert forced_prefix(Constraint(json_schema={"oneOf": [GUESS]})) == '{"guess": '
+    assert forced_prefix(Constraint(json_schema={"oneOf": [GUESS, {"type": "integer"}]})) == ""
     assert forced_prefix(Constraint(regex="abc")) == ""
+
+
+# ---------------------------------------------------------------- hardening (issue 14)
+def test_allof_beside_conflicting_keywords_is_refused_everywhere() -> None:
+    schema = {"allOf": [{"type": "integer"}], "type": "object",
+              "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    with pytest.raises(ValueError, match="allOf at 'value' gives 'type' twice"):
+        json_schema_to_gbnf(schema)
+    with pytest.raises(ValueError, match="allOf"):  # the forced prefix comes from the same parse
+        forced_prefix(Constraint(json_schema=schema))
+    for bad, match in [
+        ({"allOf": [{"type": "object", "additionalProperties": False},
+                    {"properties": {"a": {"type": "integer"}}}]}, "splits"),
+        ({"anyOf": [{"type": "integer"}], "type": "object"}, "cannot be combined"),
+        ({"$ref": "#/$defs/a", "minimum": 1, "$defs": {"a": {"type": "integer"}}}, "combined"),
+        ({"enum": [1, 2], "minimum": 2}, "cannot be combined"),
+        ({"const": "x", "type": "integer"}, "admits no value"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            json_schema_to_gbnf(bad)
+
+
+def test_allof_parts_merge_exactly() -> None:
+    g = json_schema_to_gbnf({"allOf": [{"type": "integer"}, {"minimum": 1}, {"maximum": 3}]})
+    assert [x for x in range(-3, 8) if _accepts(g, str(x))] == [1, 2, 3]
+    schema = {"$defs": {"A": {"type": "object", "properties": {"a": {"type": "boolean"}}}},
+              "allOf": [{"$ref": "#/$defs/A"}, {"required": ["a"]},
+                        {"properties": {"b": {"const": 1}}}]}
+    g = json_schema_to_gbnf(schema)
+    assert _accepts(g, '{"a": true}') and _accepts(g, '{"a": false, "b": 1}')
+    assert not _accepts(g, "{}") and not _accepts(g, '{"b": 1}')
+    assert forced_prefix(Constraint(json_schema=schema)) == '{"a": '
+
+
+def test_enum_and_const_honour_their_type() -> None:
+    g = json_schema_to_gbnf({"type": "string", "enum": ["a", 1, None, "b"]})
+    assert [t for t in ('"a"', "1", "null", '"b"') if _accepts(g, t)] == ['"a"', '"b"']
+    with pytest.raises(ValueError, match="JSON compliant"):
+        json_schema_to_gbnf({"enum": [float("nan")]})
+
+
+def test_typed_additional_properties_constrain_values() -> None:
+    g = json_schema_to_gbnf({"type": "object", "additionalProperties": {"type": "boolean"}})
+    assert _accepts(g, '{"x": true, "y": false}') and _accepts(g, "{}")
+    assert not _accepts(g, '{"x": 1}')
+
+
+@pytest.mark.parametrize("schema, match", [
+    ({"type": "string", "maxLength": 10**9}, "at most 1000"),
+    ({"type": "array", "minItems": 5000}, "at most 1000"),
+    ({"type": "string", "minLength": None}, "non-negative integer"),
+    ({"type": "string", "minLength": -1}, "non-negative integer"),
+    ({"type": "integer", "minimum": "1"}, "finite number"),
+    ({"type": "integer", "minimum": 10**400}, "finite number"),
+    ({"type": "object", "properties": []}, "object of schemas"),
+    ({"type": "object", "properties": {"a": {}}, "required": "a"}, "list of strings"),
+    ({"type": "object", "properties": {"a": {}}, "required": ["a", "a"]}, "twice"),
+    ({"anyOf": []}, "non-empty list"),
+    ({"type": 3}, "type name"),
+    ({"type": "array", "items": [{"type": "integer"}]}, "must be a schema"),
+    ({"type": "integer", "minimum": 1e300}, "at most 15 digits"),
+])
+def test_malformed_or_oversized_schemas_name_the_keyword(schema: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        json_schema_to_gbnf(schema)
+
+
+def test_schema_depth_limit_and_ref_loops() -> None:
+    from agora.llm.grammar import MAX_SCHEMA_DEPTH
+
+    def nested(n: int) -> dict:
+        s: dict = {"type": "integer"}
+        for _ in range(n):
+            s = {"type": "array", "items": s}
+        return s
+
+    json_schema_to_gbnf(nested(MAX_SCHEMA_DEPTH))
+    with pytest.raises(ValueError, match=f"deeper than {MAX_SCHEMA_DEPTH}"):
+        json_schema_to_gbnf(nested(MAX_SCHEMA_DEPTH + 1))
+    with pytest.raises(ValueError, match="deeper than"):  # allOf through a self-reference
+        json_schema_to_gbnf({"$defs": {"a": {"allOf": [{"$ref": "#/$defs/a"}]}},
+                             "$ref": "#/$defs/a"})
+
+
+@pytest.mark.parametrize("grammar, match", [
+    ("root ::= " + "(" * 40 + '"a"' + ")" * 40, "deeper than 32"),
+    ('root ::= "a"{5000}', "exceeds 1000"),
+    ("root ::= x\n" + "\n".join(f"x{i} ::= \"a\"" for i in range(3000)), "more than 2048"),
+    ("x ::= \"a\"", "no 'root'"),
+    ("root ::= y", "undefined rule 'y'"),
+    ('root ::= "\\ud800"', "surrogate"),
+    ('root ::= "\\q"', "unsupported escape"),
+    ("root ::= (\"a\"", r"expected '\)'"),
+    ('root ::= ("a"{1000}){1000} ("b"{1000}){1000}' + " [a-z]{1000}" * 201, "symbols"),
+])
+def test_gbnf_limits_are_checked_before_llama_cpp(grammar: str, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        constraint_to_gbnf(Constraint(grammar=grammar))
+
+
+def test_regex_nesting_limit() -> None:
+    assert constraint_to_gbnf(Constraint(regex="(" * 30 + "a" + ")" * 30))
+    with pytest.raises(ValueError, match="deeper than 32"):
+        constraint_to_gbnf(Constraint(regex="(" * 40 + "a" + ")" * 40))
+
+
+_SIMPLE = st.recursive(
+    st.one_of(st.just({"type": "boolean"}), st.just({"type": "null"}),
+              st.builds(lambda lo, w: {"type": "integer", "minimum": lo, "maximum": lo + w},
+                        st.integers(-20, 20), st.integers(0, 30)),
+              st.builds(lambda n: {"type": "string", "maxLength": n}, st.integers(0, 3)),
+              st.lists(st.sampled_from(["a", "b", 1, None]), min_size=1, max_size=3,
+                       unique=True).map(lambda v: {"enum": v})),
+    lambda inner: st.one_of(
+        st.dictionaries(st.sampled_from("abc"), inner, min_size=1, max_size=2).flatmap(
+            lambda p: st.lists(st.sampled_from(sorted(p)), unique=True).map(
+                lambda r: {"type": "object", "properties": p, "required": r})),
+        st.lists(inner, min_size=1, max_size=2).map(lambda a: {"anyOf": a}),
+        st.lists(inner, min_size=1, max_size=2).map(lambda a: {"allOf": a}),
+        inner.map(lambda i: {"type": "array", "items": i, "maxItems": 2})),
+    max_leaves=5)
+
+
+@settings(max_examples=120, deadline=None)
+@given(schema=_SIMPLE, data=st.data())
+def test_every_sentence_starts_with_the_forced_prefix(schema: dict, data: st.DataObject) -> None:
+    try:
+        g = json_schema_to_gbnf(schema)
+    except ValueError:
+        return  # refused (e.g. allOf of different types): refused for the prefix too
+    prefix = forced_prefix(Constraint(json_schema=schema))
+    sentence = data.draw(st.from_regex(gbnf_to_regex(g), fullmatch=True), label="sentence")
+    assert sentence.startswith(prefix), (g, prefix, sentence)

@@ -4,28 +4,27 @@
 with a required first key): it is appended to the prompt and evaluated in the batched prompt
 pass instead of being decoded token by token. ``is_final`` says when a partial answer cannot
 be extended, so the end-of-turn token need not be decoded either. Both are exact for the
-grammars of :mod:`agora.llm.grammar`.
+grammars of :mod:`agora.llm.grammar`, from which the prefix is derived.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
 
-from agora.llm.grammar import dump_json
+from agora.llm.grammar import compile_constraint
 from agora.llm.types import Constraint
 
 
-def forced_prefix(constraint: Constraint | None) -> str:
-    """Text every answer satisfying ``constraint`` starts with ("" if none is known)."""
-    if constraint is None:
+def forced_prefix(constraint: Constraint | None, *, frac_digits: int = 3) -> str:
+    """Text every answer satisfying ``constraint`` starts with ("" if none is known).
+
+    Derived from the very grammar that enforces the constraint
+    (:func:`agora.llm.grammar.compile_constraint`), so the two cannot disagree. Regex and
+    user-grammar constraints are decoded token by token (no prefix is forced).
+    """
+    if constraint is None or (constraint.json_schema is None and constraint.choices is None):
         return ""
-    if constraint.choices is not None:
-        return _common_prefix(constraint.choices)
-    if constraint.json_schema is not None:
-        return _schema_prefix(constraint.json_schema)
-    return ""
+    return compile_constraint(constraint, frac_digits=frac_digits).forced_prefix
 
 
 def is_final(text: str, constraint: Constraint | None) -> bool:
@@ -43,41 +42,3 @@ def is_final(text: str, constraint: Constraint | None) -> bool:
             return False
         return True
     return False
-
-
-def _common_prefix(texts: Sequence[str]) -> str:
-    first = texts[0]
-    n = len(first)
-    for t in texts[1:]:
-        n = min(n, len(t))
-        for k in range(n):
-            if t[k] != first[k]:
-                n = k
-                break
-    return first[:n]
-
-
-def _schema_prefix(schema: dict[str, Any]) -> str:
-    root = _resolve(schema, schema)
-    if not isinstance(root, dict) or any(k in root for k in ("oneOf", "anyOf", "enum", "const")):
-        return ""
-    if root.get("type", "object" if "properties" in root else None) != "object":
-        return ""
-    required = root.get("required") or []
-    if not required or required[0] not in root.get("properties", {}):
-        return ""
-    return "{" + dump_json(required[0]) + ": "
-
-
-def _resolve(node: Any, root: dict[str, Any]) -> Any:
-    for _ in range(32):
-        if not (isinstance(node, dict) and "$ref" in node):
-            return node
-        ref = node["$ref"]
-        for prefix in ("#/$defs/", "#/definitions/"):
-            if isinstance(ref, str) and ref.startswith(prefix):
-                node = root.get(prefix[2:-1], {}).get(ref[len(prefix):])
-                break
-        else:
-            return None
-    return None

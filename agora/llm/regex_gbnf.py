@@ -6,12 +6,13 @@ negation, groups ``(...)``, ``(?:...)``, ``(?P<name>...)``, alternation, and the
 ``* + ? {m} {m,} {m,n}`` (lazy forms accepted; laziness does not change the language). ``^``
 at the start and ``$`` at the end are accepted since the whole output must match. Anything
 else (lookarounds, backreferences, ``\\b``, inline flags, anchors elsewhere) raises
-:class:`NotImplementedError`.
+:class:`NotImplementedError`; groups may nest at most ``MAX_GBNF_NESTING`` deep.
 """
 
 from __future__ import annotations
 
 from agora.llm.gbnf import char_class, literal
+from agora.llm.gbnf_check import MAX_GBNF_NESTING
 
 MAX_CP = 0x10FFFF
 _DIGIT = [(0x30, 0x39)]
@@ -41,6 +42,7 @@ class _Parser:
     def __init__(self, pattern: str) -> None:
         self.p = pattern
         self.i = 0
+        self.depth = 0
 
     def error(self, what: str) -> NotImplementedError:
         return NotImplementedError(
@@ -129,6 +131,9 @@ class _Parser:
 
     def group(self) -> str:
         self.i += 1
+        self.depth += 1
+        if self.depth > MAX_GBNF_NESTING:
+            raise ValueError(f"regex nests groups deeper than {MAX_GBNF_NESTING} levels")
         if self.peek() == "?":
             if self.p.startswith("?:", self.i):
                 self.i += 2
@@ -141,6 +146,7 @@ class _Parser:
         if self.peek() != ")":
             raise self.error("unbalanced parenthesis")
         self.i += 1
+        self.depth -= 1
         return f"({inner})"
 
     def escape(self, *, in_class: bool) -> str | list[tuple[int, int]]:

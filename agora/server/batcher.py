@@ -2,7 +2,9 @@
 
 Requests arriving within ``window_s`` of the first one (or while the backend is busy with the
 previous batch) are handed to ``Backend.generate`` together, on one worker thread, so a
-runner step that fires hundreds of requests at once is decoded as one batch.
+runner step that fires hundreds of requests at once is decoded as one batch. If a batch fails,
+each of its requests is run again on its own, so one request the backend cannot serve fails
+alone and the others of its batch are still answered.
 """
 
 from __future__ import annotations
@@ -82,14 +84,22 @@ class MicroBatcher:
             live = [(r, f) for r, f in batch if not f.cancelled()]
             if not live:
                 continue
-            self.batches += 1
-            try:
-                results = await self.call(self.backend.generate, [r for r, _ in live])
-            except Exception as exc:  # every request of a failed batch gets the error
-                for _, fut in live:
-                    if not fut.done():
-                        fut.set_exception(exc)
-                continue
-            for (_, fut), res in zip(live, results, strict=True):
-                if not fut.done():
-                    fut.set_result(res)
+            await self._run(live)
+
+    async def _run(self, live: list[tuple[GenerationRequest, asyncio.Future[Completion]]]) -> None:
+        """Generate one batch; after a failure, retry each request alone to isolate the cause."""
+        self.batches += 1
+        try:
+            results = await self.call(self.backend.generate, [r for r, _ in live])
+        except Exception as exc:
+            if len(live) == 1:
+                if not live[0][1].done():
+                    live[0][1].set_exception(exc)
+                return
+            for item in live:
+                if not item[1].cancelled():
+                    await self._run([item])
+            return
+        for (_, fut), res in zip(live, results, strict=True):
+            if not fut.done():
+                fut.set_result(res)

@@ -3,7 +3,9 @@
 The embedded backend is served in this process (uvicorn); ``--backend vllm`` launches
 ``vllm serve`` as a child process with prefix caching and waits for its health check. Either
 way, once ``GET /health`` answers, one line ``http://HOST:PORT/v1`` is printed (and written
-to ``--ready-file``); logs go to stderr.
+to ``--ready-file``); logs go to stderr. It listens on 127.0.0.1 and, unless ``--host`` is
+given, refuses requests whose ``Host`` header is not loopback (DNS rebinding). A bad address
+or setting is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pathlib import Path
 
 import httpx
 
+DEFAULT_HOST = "127.0.0.1"
+"""Where ``agora serve`` listens unless ``--host`` is given."""
 VLLM_FLAGS = ("--enable-prefix-caching", "--max-num-seqs", "512", "--generation-config", "vllm",
               "--disable-log-stats")
 """Flags added to ``vllm serve``: keep shared prompt prefixes cached, batch a whole step,
@@ -33,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="agora serve",
         description="Start a policy server; print its OpenAI base URL on stdout once healthy.")
     ap.add_argument("--backend", choices=("llamacpp", "vllm"), default="llamacpp")
-    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--host", default=None,
+                    help=f"address to listen on (default {DEFAULT_HOST}; requests must then "
+                         "name a loopback Host; an explicit --host accepts any Host header)")
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
     ap.add_argument("--model", default=None,
                     help="GGUF path (llamacpp; default bundled SmolLM2) or HF id/path (vllm)")
@@ -53,12 +59,40 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+class UsageError(Exception):
+    """A bad ``agora serve`` argument: reported as one line, exit code 2."""
+
+
 def serve_main(argv: Sequence[str]) -> int:
     """Run ``agora serve`` with ``argv`` (without the program name); returns an exit code."""
     args = _parser().parse_args(list(argv))
-    if args.backend == "vllm":
-        return _serve_vllm(args)
-    return asyncio.run(_serve_llamacpp(args))
+    args.check_host = args.host is None
+    args.host = args.host or DEFAULT_HOST
+    try:
+        if not 0 <= args.port <= 65535:
+            raise UsageError(f"--port must be in [0, 65535], got {args.port}")
+        if args.backend == "vllm":
+            return _serve_vllm(args)
+        return asyncio.run(_serve_llamacpp(args))
+    except UsageError as exc:
+        print(f"agora serve: {exc}", file=sys.stderr)
+        return 2
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``; :class:`UsageError` naming why it cannot be."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise UsageError(f"cannot listen on --host {host!r}: {exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
 
 
 def _announce(url: str, ready_file: Path | None) -> None:
@@ -75,12 +109,17 @@ async def _serve_llamacpp(args: argparse.Namespace) -> int:
     from agora.llm.llamacpp import LlamaCppBackend
     from agora.server.app import create_app
 
-    backend = LlamaCppBackend(args.model, n_ctx=args.n_ctx, n_threads=args.threads,
-                              n_parallel=args.n_parallel, requantize=args.requantize)
-    app = create_app(backend, batch_window_s=args.batch_window_ms / 1000)
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
+    if args.batch_window_ms < 0:
+        raise UsageError(f"--batch-window-ms must be >= 0, got {args.batch_window_ms}")
+    sock = _listen(args.host, args.port)  # before loading the model: a bad address fails fast
+    try:
+        backend = LlamaCppBackend(args.model, n_ctx=args.n_ctx, n_threads=args.threads,
+                                  n_parallel=args.n_parallel, requantize=args.requantize)
+    except (ValueError, OSError) as exc:
+        sock.close()
+        raise UsageError(str(exc)) from None
+    app = create_app(backend, batch_window_s=args.batch_window_ms / 1000,
+                     check_host=args.check_host)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_keep_alive=30)
@@ -113,8 +152,7 @@ async def _wait_healthy_async(base: str, timeout_s: float, task: asyncio.Task[No
 
 
 def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-        s.bind((host, 0))
+    with _listen(host, 0) as s:
         return int(s.getsockname()[1])
 
 
@@ -131,6 +169,8 @@ def _serve_vllm(args: argparse.Namespace) -> int:
     if not args.model:
         print("agora serve --backend vllm needs --model (a HF id or local path)", file=sys.stderr)
         return 2
+    if args.port:
+        _listen(args.host, args.port).close()  # a bad address is one line, not vllm's traceback
     port = args.port or _free_port(args.host)
     cmd = vllm_command(args.model, args.host, port, args.vllm_arg)
     proc = subprocess.Popen(cmd, stdout=sys.stderr, stderr=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from typing import Any
@@ -13,6 +14,14 @@ from agora.llm.types import Completion, Constraint, GenerationRequest, SamplingP
 
 HARMLESS_EXTRAS = frozenset({"user", "metadata", "store", "service_tier"})
 """Accepted and ignored OpenAI parameters that do not change the completion."""
+DEFAULT_MAX_TOKENS = 256
+"""Tokens generated when a request gives neither ``max_tokens`` nor ``max_completion_tokens``."""
+MIN_TEMPERATURE = 1e-3
+"""Smallest non-zero temperature (0 is greedy); tinier ones overflow the softmax."""
+MAX_STOP = 16
+"""Most stop strings one request may give."""
+MAX_CANDIDATES = 1024
+"""Most candidate answers one ``/v1/agora/score`` request may give."""
 
 
 class ProtocolError(ValueError):
@@ -47,7 +56,7 @@ class ScoreRequest(BaseModel):
 
     model: str | None = None
     messages: list[dict[str, Any]]
-    candidates: list[str] = Field(min_length=1)
+    candidates: list[str] = Field(min_length=1, max_length=MAX_CANDIDATES)
     terminate: bool = True
 
 
@@ -59,9 +68,10 @@ def messages_of(raw: list[dict[str, Any]]) -> tuple[dict[str, str], ...]:
         if isinstance(content, list):
             parts = []
             for part in content:
-                if not (isinstance(part, dict) and part.get("type") == "text"):
+                if not (isinstance(part, dict) and part.get("type") == "text"
+                        and isinstance(part.get("text", ""), str)):
                     raise ProtocolError(f"message {i}: only text content parts are supported")
-                parts.append(str(part.get("text", "")))
+                parts.append(part.get("text", ""))
             content = "".join(parts)
         if role not in ("system", "user", "assistant", "developer"):
             raise ProtocolError(f"message {i}: unsupported role {role!r}")
@@ -83,7 +93,9 @@ def constraint_of(req: ChatRequest) -> Constraint | None:
         if kind == "json_object":
             return Constraint(json_schema={"type": "object"})
         if kind == "json_schema":
-            spec = rf.get("json_schema") or {}
+            spec = rf.get("json_schema")
+            if not isinstance(spec, dict):
+                raise ProtocolError("response_format.json_schema must be an object")
             schema = spec.get("schema")
             if not isinstance(schema, dict):
                 raise ProtocolError("response_format.json_schema.schema must be an object")
@@ -98,13 +110,17 @@ def constraint_of(req: ChatRequest) -> Constraint | None:
                             f"grammar, json_object; got {sorted(so)}")
     (key, value), = so.items()
     if key == "choice":
-        return Constraint(choices=tuple(str(c) for c in value))
-    if key == "regex":
-        return Constraint(regex=str(value))
-    if key == "grammar":
-        return Constraint(grammar=str(value))
+        if not (isinstance(value, list) and all(isinstance(c, str) for c in value)):
+            raise ProtocolError("structured_outputs.choice must be a list of strings")
+        return Constraint(choices=tuple(value))
+    if key in ("regex", "grammar"):
+        if not isinstance(value, str):
+            raise ProtocolError(f"structured_outputs.{key} must be a string")
+        return Constraint(**{key: value})
     if key == "json":
         schema = json.loads(value) if isinstance(value, str) else value
+        if not isinstance(schema, dict):
+            raise ProtocolError("structured_outputs.json must be a JSON schema object")
         return Constraint(json_schema=schema)
     if key == "json_object" and value:
         return Constraint(json_schema={"type": "object"})
@@ -122,7 +138,13 @@ def to_generation_request(req: ChatRequest, *, default_max_tokens: int) -> Gener
         raise ProtocolError("streaming is not supported")
     if req.frequency_penalty or req.presence_penalty:
         raise ProtocolError("frequency/presence penalties are not supported")
-    max_tokens = req.max_completion_tokens or req.max_tokens or default_max_tokens
+    max_tokens = next((m for m in (req.max_completion_tokens, req.max_tokens) if m is not None),
+                      default_max_tokens)
+    if req.temperature is not None and 0 < req.temperature < MIN_TEMPERATURE:
+        raise ProtocolError(f"temperature must be 0 (greedy) or >= {MIN_TEMPERATURE}, "
+                            f"got {req.temperature}")
+    if isinstance(req.stop, list) and len(req.stop) > MAX_STOP:
+        raise ProtocolError(f"at most {MAX_STOP} stop strings are supported, got {len(req.stop)}")
     try:
         sampling = SamplingParams(
             temperature=1.0 if req.temperature is None else req.temperature,
@@ -135,6 +157,8 @@ def to_generation_request(req: ChatRequest, *, default_max_tokens: int) -> Gener
                                  request_id=f"chatcmpl-{uuid.uuid4().hex}")
     except (ValueError, TypeError) as exc:
         raise ProtocolError(str(exc)) from None
+    except RecursionError:
+        raise ProtocolError("the request's constraint nests too deeply") from None
 
 
 def completion_response(c: Completion, want_logprobs: bool) -> dict[str, Any]:
@@ -142,9 +166,10 @@ def completion_response(c: Completion, want_logprobs: bool) -> dict[str, Any]:
     logprobs = None
     if want_logprobs and c.logprobs is not None:
         logprobs = {"content": [
-            {"token": t.token, "logprob": t.logprob, "bytes": list(t.token.encode("utf-8")),
-             "top_logprobs": [{"token": s, "logprob": lp, "bytes": list(s.encode("utf-8"))}
-                              for s, lp in t.top_logprobs]}
+            {"token": t.token, "logprob": _json_logprob(t.logprob),
+             "bytes": list(t.token.encode("utf-8")),
+             "top_logprobs": [{"token": s, "logprob": _json_logprob(lp),
+                               "bytes": list(s.encode("utf-8"))} for s, lp in t.top_logprobs]}
             for t in c.logprobs]}
     return {
         "id": c.request_id, "object": "chat.completion", "created": int(time.time()),
@@ -154,6 +179,11 @@ def completion_response(c: Completion, want_logprobs: bool) -> dict[str, Any]:
         "usage": {"prompt_tokens": c.tokens_in, "completion_tokens": c.tokens_out,
                   "total_tokens": c.tokens_in + c.tokens_out},
     }
+
+
+def _json_logprob(lp: float) -> float:
+    """A log-probability JSON can carry (OpenAI writes -9999.0 for an impossible token)."""
+    return lp if math.isfinite(lp) else -9999.0
 
 
 def error_body(message: str, *, kind: str = "invalid_request_error", code: int = 400) -> dict:
