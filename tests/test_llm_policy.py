@@ -58,7 +58,7 @@ def test_p_beauty_actions_valid_counted_and_reproducible(backend: LlamaCppBacken
     assert again.records["action"].to_list() == rec["action"].to_list()
     assert again.records["raw_text"].to_list() == rec["raw_text"].to_list()
     # round 2 prompts carry round 1 feedback, so prompts differ by round
-    by_round = rec.group_by("round").agg(pl.col("prompt_hash").n_unique())
+    by_round = rec.group_by("round").agg(pl.col("prompt_sha").n_unique())
     assert by_round.height == 2
 
 

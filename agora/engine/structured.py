@@ -9,8 +9,9 @@ in ``object`` arrays (kernels declare ``action_dtype = object``). ``numeric(acti
 number kept in the records' ``action`` column (NaN where none), ``message(action)`` the text.
 
 Messages are data: :func:`clean_message` strips control characters and the quoting delimiters,
-collapses whitespace and truncates, so a message rendered in another agent's prompt can never
-leave its quoted block.
+breaks chat-template control strings (``<|im_end|>``, ``[INST]``, ...; see
+:mod:`agora.engine.control_text`), collapses whitespace and truncates, so a message rendered in
+another agent's prompt can never leave its quoted block or open a chat turn.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import gymnasium as gym
 import numpy as np
 
 from agora.engine.action_spec import ActionSpec, InvalidActionError
+from agora.engine.control_text import neutralize_control_text
 from agora.engine.streams import Streams
 
 MESSAGE_OPEN, MESSAGE_CLOSE = "<<<", ">>>"
@@ -34,12 +36,13 @@ _SPACE = re.compile(r"\s+")
 
 
 def clean_message(text: Any, max_length: int) -> str:
-    """A message as data: printable, one line, no quoting delimiters, at most ``max_length``."""
+    """A message as data: printable, one line, no quoting delimiters and no chat-template
+    control strings, at most ``max_length`` characters."""
     if max_length <= 0 or text is None:
         return ""
     s = str(text)[: max_length * 4]
     s = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in s)
-    s = _SPACE.sub(" ", _DELIMS.sub(" ", s)).strip()
+    s = _SPACE.sub(" ", neutralize_control_text(_DELIMS.sub(" ", s))).strip()
     return s[:max_length].rstrip()
 
 
@@ -106,11 +109,19 @@ class StructuredSpec(ABC):
         return {"type": "object", "properties": props, "required": list(props),
                 "additionalProperties": False}
 
+    def _field_names(self) -> frozenset[str]:
+        """Names of the non-message fields (kept once: the schema may list a whole grid)."""
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = frozenset(self._fields_schema())
+            object.__setattr__(self, "_names", names)
+        return names
+
     def validate(self, value: Any) -> dict[str, Any]:
         """Return ``value`` as a canonical legal action or raise :class:`InvalidActionError`."""
         if not isinstance(value, dict):
             raise InvalidActionError(f"{self.name} answer must be a JSON object, got {value!r}")
-        unknown = set(value) - set(self._fields_schema()) - {"message"}
+        unknown = set(value) - self._field_names() - {"message"}
         if unknown:
             raise InvalidActionError(f"answer has unknown field(s) {sorted(unknown)}")
         action = self._validate_fields(value)

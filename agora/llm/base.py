@@ -6,7 +6,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from types import TracebackType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -52,6 +52,11 @@ class Backend(ABC):
     def _score(self, prompts: Sequence[GenerationRequest], candidates: Sequence[Sequence[str]],
                terminate: bool) -> list[np.ndarray]:
         """Log-probabilities of each prompt's candidate answers."""
+
+    def describe(self) -> dict[str, Any]:
+        """What identifies this backend's answers (hashed into a run's fingerprint): its kind
+        and model, plus whatever else changes the logits (subclasses add to it)."""
+        return {"backend": self.name, "model": self.model_name}
 
     def _close(self) -> None:  # noqa: B027 - optional hook
         """Release engine resources."""

@@ -77,20 +77,48 @@ class LlamaEngine:
         self._mem = lc.llama_get_memory(self._ctx)
         self._batch = lc.llama_batch_init(n_batch, 0, n_seq_max)
         self._pieces: dict[int, bytes] = {}
+        self._specials: list[tuple[int, str, int]] | None = None
         self._closed = False
         self.tokens_evaluated = 0
         """Tokens passed to ``llama_decode`` so far (prefix sharing keeps this low)."""
 
     # ------------------------------------------------------------------ vocabulary
-    def tokenize(self, text: str, *, add_special: bool = False) -> list[int]:
-        """Token ids of ``text``; special-token text (``<|im_end|>``) maps to its token."""
+    def tokenize(self, text: str, *, add_special: bool = False,
+                 parse_special: bool = False) -> list[int]:
+        """Token ids of ``text``.
+
+        Args:
+            text: The text.
+            add_special: Add the model's BOS (and EOS) tokens as its vocabulary asks.
+            parse_special: Map special-token text (``<|im_end|>``) to its control token. Only
+                for trusted template text: data must never become a control token.
+        """
         raw = text.encode("utf-8")
         cap = len(raw) + 16
         buf = (lc.llama_token * cap)()
-        n = lc.llama_tokenize(self.vocab, raw, len(raw), buf, cap, add_special, True)
+        n = lc.llama_tokenize(self.vocab, raw, len(raw), buf, cap, add_special, parse_special)
         if n < 0:
             raise LlamaError(f"tokenization needs {-n} tokens, more than {cap}")
         return list(buf[:n])
+
+    def special_tokens(self) -> list[tuple[int, str, int]]:
+        """``(id, text, attributes)`` of the tokens llama.cpp matches in text before
+        tokenizing (control, user-defined and unknown), longest text first as llama.cpp
+        tries them."""
+        if self._specials is None:
+            kinds = lc.LLAMA_TOKEN_ATTR_CONTROL | lc.LLAMA_TOKEN_ATTR_USER_DEFINED | \
+                lc.LLAMA_TOKEN_ATTR_UNKNOWN
+            found = []
+            for tok in range(self.n_vocab):
+                attr = int(lc.llama_vocab_get_attr(self.vocab, tok))
+                if attr & kinds:
+                    raw = lc.llama_vocab_get_text(self.vocab, tok)
+                    text = raw.decode("utf-8", errors="replace") if raw else ""
+                    if text:
+                        found.append((tok, text, attr))
+            found.sort(key=lambda t: (-len(t[1].encode("utf-8")), t[0]))
+            self._specials = found
+        return list(self._specials)
 
     def piece(self, token: int) -> bytes:
         """UTF-8 bytes of a token (empty for control tokens such as end-of-turn)."""

@@ -23,8 +23,9 @@ _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float3
 assert _TOKEN_DATA.itemsize == ctypes.sizeof(lc.llama_token_data)
 
 
-class GrammarDeadEndError(RuntimeError):
-    """The grammar allows no token at all (a grammar without an accepting path)."""
+class GrammarDeadEndError(ValueError):
+    """The grammar allows no token (a grammar without an accepting path) or refuses the one
+    given: a property of the request, so a server answers it with 400."""
 
 
 MaskCache = dict[tuple[str, tuple[int, ...]], np.ndarray]
@@ -57,6 +58,8 @@ class GrammarMask:
 
     def allows(self, token: int) -> bool:
         """Whether ``token`` may come next."""
+        if not 0 <= token < self._full.size:  # llama.cpp would throw on an unknown id
+            return False
         self._one["id"], self._one["logit"] = token, 0.0
         self._apply(self._one)
         return bool(np.isfinite(self._one["logit"][0]))
@@ -77,7 +80,13 @@ class GrammarMask:
         return ok
 
     def accept(self, token: int) -> None:
-        """Advance past ``token``."""
+        """Advance past ``token``; ``GrammarDeadEndError`` if the grammar refuses it.
+
+        llama.cpp aborts the process (a C++ exception or ``GGML_ABORT``) when a refused token
+        is accepted, so this is checked first, whatever the caller believes.
+        """
+        if not self.allows(token):
+            raise GrammarDeadEndError(f"the grammar does not allow token {token} here")
         lc.llama_sampler_accept(self._g, token)
         self._history = (*self._history, token)
 

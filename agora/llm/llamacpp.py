@@ -3,34 +3,43 @@
 A ``generate`` call decodes up to ``n_parallel`` requests at once: the prompts are sorted and
 inserted in a token prefix tree evaluated in one ``llama_decode`` (shared rules are computed
 once), then every step decodes one token of every live sequence together, each with its own
-grammar sampler. The prefix shared by the whole batch stays cached in KV sequence 0 between
-calls. ``score`` evaluates the tree of candidate answers the same way.
+grammar sampler. The prefix shared by the whole batch is evaluated once into KV sequence 0
+and shared by every sequence of the call. ``score`` evaluates the tree of candidate answers the
+same way.
+
+Message contents are data: prompts are tokenized by :class:`~agora.llm.chat_tokens.ChatTokenizer`,
+so only the chat template's own text yields control tokens. Every call starts from an empty KV
+cache, so its logits depend on its own requests only: a run resumed in a fresh process samples
+exactly what the uninterrupted run sampled, at any temperature.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from agora.llm.base import Backend
 from agora.llm.batch_decode import Plan, plan_chunks, run_chunk
+from agora.llm.chat_tokens import ChatTokenizer
 from agora.llm.fast_forward import forced_prefix
 from agora.llm.grammar import constraint_to_gbnf
 from agora.llm.llama_engine import LlamaEngine, requantized
 from agora.llm.llama_sampling import GrammarMask
-from agora.llm.model_files import bundled_model_path, resolve_model_path
+from agora.llm.model_files import bundled_model_path, file_sha256, resolve_model_path
 from agora.llm.token_tree import common_prefix_len
 from agora.llm.tree_scoring import ScoreJob, score_jobs
 from agora.llm.types import Completion, Constraint, GenerationRequest
 
 CACHE_SEQ = 0
-"""KV sequence holding the prefix shared by the last batch."""
+"""KV sequence holding the prefix shared by the requests of a call."""
 
 
 def default_threads() -> int:
@@ -84,6 +93,7 @@ class LlamaCppBackend(Backend):
                                    n_seq_max=n_parallel + 1, n_threads=self.n_threads,
                                    flash_attn=1, verbose=verbose)
         template = chat_template or self._engine.chat_template()
+        self.chat_template = template
         if template is None:
             self._engine.close()
             raise ValueError(f"{self.model_path.name} has no chat template; pass chat_template")
@@ -93,8 +103,8 @@ class LlamaCppBackend(Backend):
             flag: Jinja2ChatFormatter(template, eos_token=eos_text, bos_token=self._bos_text,
                                       add_generation_prompt=flag)
             for flag in (True, False)}
+        self._chat = ChatTokenizer(self._engine, self.render, self._bos_text)
         self.turn_end_token = self._find_turn_end()
-        self._cache: list[int] = []
         self._grammars: dict[Constraint, str] = {}
         self._lock = threading.Lock()
         self._calls = 0
@@ -103,6 +113,14 @@ class LlamaCppBackend(Backend):
     def model_name(self) -> str:
         """The GGUF file's stem (e.g. ``SmolLM2-135M-Instruct.Q4_1.q8_0``)."""
         return self.model_path.stem
+
+    def describe(self) -> dict[str, Any]:
+        """Backend, model, the GGUF file's SHA-256 and the settings that shape the logits."""
+        template = hashlib.sha256((self.chat_template or "").encode()).hexdigest()
+        return {**super().describe(), "model_file": self.source_path.name,
+                "model_sha256": file_sha256(self.source_path), "requantize": self.requantize,
+                "chat_template_sha256": template, "n_ctx": self.n_ctx,
+                "n_parallel": self.n_parallel}
 
     @property
     def n_ctx(self) -> int:
@@ -117,10 +135,11 @@ class LlamaCppBackend(Backend):
         return formatter(messages=[dict(m) for m in messages]).prompt
 
     def prompt_tokens(self, request: GenerationRequest) -> list[int]:
-        """Token ids of a request's templated prompt (ending with the assistant header)."""
-        text = self.render(request.messages)
-        add_bos = self._engine.add_bos and not (self._bos_text and text.startswith(self._bos_text))
-        return self._engine.tokenize(text, add_special=add_bos)
+        """Token ids of a request's templated prompt (ending with the assistant header).
+
+        Only the template's own text can yield control tokens; message contents never do.
+        """
+        return self._chat.tokens(request.messages)
 
     def _find_turn_end(self) -> int:
         """First token the template writes after an assistant answer (e.g. ``<|im_end|>``)."""
@@ -129,7 +148,7 @@ class LlamaCppBackend(Backend):
                             {"role": "assistant", "content": marker}],
                            add_generation_prompt=False)
         tail = text[text.index(marker) + len(marker):] if marker in text else ""
-        toks = self._engine.tokenize(tail) if tail else []
+        toks = self._engine.tokenize(tail, parse_special=True) if tail else []
         if toks and self._engine.is_eog(toks[0]):
             return toks[0]
         return self._engine.eos
@@ -145,24 +164,22 @@ class LlamaCppBackend(Backend):
         return got
 
     def _share_prefix(self, prompts: Sequence[list[int]]) -> int:
-        """Hold the batch's common prefix in the cache sequence; returns its length.
+        """Evaluate the call's common prefix into the cache sequence; returns its length.
 
-        The prefix stops one token short of the shortest prompt so every request still
-        evaluates (and gets logits for) its last prompt token.
+        The KV cache is emptied first, so a call always runs the same batches into the same
+        cells, whatever earlier calls left there. (Reusing an earlier call's prefix evaluates
+        it in another batch layout, which moves logits in the last bits and, at temperature
+        > 0, the sampled tokens: a resumed run would drift from the uninterrupted one.) The
+        prefix stops one token short of the shortest prompt so every request still evaluates
+        (and gets logits for) its last prompt token.
         """
+        self._engine.clear()
         n = min(len(p) for p in prompts) - 1
         first = prompts[0]
         for p in prompts[1:]:
             n = min(n, common_prefix_len(first, p))
-        kept = common_prefix_len(self._cache, first[:n])
-        if kept < len(self._cache):
-            self._engine.seq_rm(CACHE_SEQ, kept, -1)
-            self._cache = self._cache[:kept]
-        if n > kept:
-            span = range(kept, n)
-            self._engine.decode([first[i] for i in span], list(span),
-                                [[CACHE_SEQ]] * len(span), [False] * len(span))
-            self._cache = list(first[:n])
+        if n > 0:
+            self._engine.decode(first[:n], list(range(n)), [[CACHE_SEQ]] * n, [False] * n)
         return n
 
     # ------------------------------------------------------------------ generate
@@ -175,8 +192,11 @@ class LlamaCppBackend(Backend):
         tokens = self.prompt_tokens(request)
         sp, constraint = request.sampling, request.constraint
         # Per-token log-probabilities need every answer token decoded, so no fast-forward.
-        forced = forced_prefix(constraint) if sp.logprobs is None else ""
+        forced = forced_prefix(constraint, frac_digits=self.frac_digits) if (
+            sp.logprobs is None) else ""
         ftoks = self._engine.tokenize(forced) if forced else []
+        if b"".join(map(self._engine.piece, ftoks)) != forced.encode("utf-8"):
+            forced, ftoks = "", []  # the vocabulary cannot spell it: let the grammar decide
         self._check_fits(index, len(tokens) + len(ftoks) + sp.max_tokens)
         seed = sp.seed if sp.seed is not None else int(
             np.random.SeedSequence([self.seed, self._calls, index]).generate_state(1)[0])
@@ -206,12 +226,19 @@ class LlamaCppBackend(Backend):
             return [c for c in out if c is not None]
 
     def validate(self, request: GenerationRequest) -> None:
-        """Raise ``ValueError``/``NotImplementedError`` if ``request`` cannot be served."""
-        if request.constraint is not None:
-            GrammarMask(self._engine, self.gbnf(request.constraint)).free()
-        n = len(self.prompt_tokens(request)) + request.sampling.max_tokens
-        if n > self._engine.n_ctx:
-            raise ValueError(f"prompt + max_tokens = {n} tokens exceeds n_ctx={self.n_ctx}")
+        """Raise ``ValueError``/``NotImplementedError`` if ``request`` cannot be served.
+
+        Makes the very plan ``generate`` makes (prompt, forced prefix, context check) and
+        walks the forced prefix through the grammar, so what passes here cannot fail there.
+        """
+        plan = self._plan(0, request)
+        if plan.gbnf is not None:
+            mask = GrammarMask(self._engine, plan.gbnf)
+            try:
+                for tok in plan.tokens[plan.n_prompt:]:
+                    mask.accept(tok)
+            finally:
+                mask.free()
 
     # ------------------------------------------------------------------ score
     def _score(self, prompts: Sequence[GenerationRequest], candidates: Sequence[Sequence[str]],

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import os
+import threading
 from pathlib import Path
 
+CACHE_ENV = "AGORA_CACHE_DIR"
+"""Environment variable naming agora's cache folder (default ``~/.cache/agora``)."""
+HASHES_FILE = "model-sha256.json"
 GGUF_ENV = "AGORA_GGUF"
 """Environment variable naming a local GGUF file to use instead of the bundled model."""
 
@@ -56,3 +62,61 @@ def embedded_model_available() -> bool:
     except (FileNotFoundError, ValueError):
         return False
     return True
+
+
+_HASH_LOCK = threading.Lock()
+_HASHES: dict[str, str] = {}
+
+
+def cache_dir() -> Path:
+    """agora's cache folder: ``$AGORA_CACHE_DIR`` or ``~/.cache/agora``."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "agora")
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a (model) file, computed once per path, size and modification time.
+
+    Results are kept in memory and in ``model-sha256.json`` of :func:`cache_dir` (plain JSON),
+    so naming a multi-gigabyte model in a run fingerprint costs one hash per file version.
+    """
+    p = Path(path).resolve()
+    st = p.stat()
+    key = f"{p}|{st.st_size}|{st.st_mtime_ns}"
+    with _HASH_LOCK:
+        got = _HASHES.get(key)
+        if got is not None:
+            return got
+        store = cache_dir() / HASHES_FILE
+        known = _read_hashes(store)
+        got = known.get(key)
+        if got is None:
+            h = hashlib.sha256()
+            with p.open("rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+            got = known[key] = h.hexdigest()
+            _write_hashes(store, known)
+        _HASHES[key] = got
+        return got
+
+
+def _read_hashes(store: Path) -> dict[str, str]:
+    try:
+        data = json.loads(store.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)
+            and len(v) == 64}
+
+
+def _write_hashes(store: Path, known: dict[str, str]) -> None:
+    """Best effort: a read-only cache only costs a re-hash next time."""
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_name(f"{store.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(dict(list(known.items())[-256:]), indent=0))
+        os.replace(tmp, store)
+    except OSError:
+        pass

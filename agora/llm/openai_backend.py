@@ -6,6 +6,10 @@ answers are retried with exponential backoff and jitter; when retries run out th
 fails with :class:`~agora.llm.base.BackendUnavailableError`, which the runner treats as
 resumable. JSON-schema constraints use the standard ``response_format``; choice, regex and
 grammar constraints use vLLM's ``structured_outputs`` request extra (also served by agora).
+
+The server applies the chat template and may parse special tokens in the text, so message
+contents are sent with their chat-template control strings broken (the common families' and
+the model's own ``special_tokens``): data never becomes a chat turn.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, TypeVar
 import httpx
 import numpy as np
 
+from agora.engine.control_text import neutralize_control_text
 from agora.llm.base import Backend, BackendError, BackendUnavailableError
 from agora.llm.types import Completion, Constraint, GenerationRequest
 
@@ -56,13 +61,16 @@ class OpenAIBackend(Backend):
         backoff_s: First retry delay; doubles each retry, with jitter in [0.5, 1.5).
         backoff_max_s: Cap of the retry delay.
         seed: Seed of the jitter generator.
+        special_tokens: The served model's special-token strings, broken in message contents
+            besides the common control strings of chat templates.
     """
 
     name = "openai"
 
     def __init__(self, base_url: str, model: str | None = None, *, api_key: str = "EMPTY",
                  max_concurrency: int = 64, timeout_s: float = 60.0, max_retries: int = 5,
-                 backoff_s: float = 0.5, backoff_max_s: float = 20.0, seed: int = 0) -> None:
+                 backoff_s: float = 0.5, backoff_max_s: float = 20.0, seed: int = 0,
+                 special_tokens: Sequence[str] = ()) -> None:
         super().__init__()
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
@@ -81,6 +89,10 @@ class OpenAIBackend(Backend):
         self._rng = np.random.default_rng(seed)
         self._rng_lock = threading.Lock()
         self._model = model
+        if isinstance(special_tokens, str) or not all(isinstance(t, str)
+                                                      for t in special_tokens):
+            raise ValueError("special_tokens must be a list of strings")
+        self.special_tokens = tuple(special_tokens)
 
     def __repr__(self) -> str:
         return f"OpenAIBackend(base_url={self.base_url!r}, model={self._model!r})"
@@ -178,7 +190,7 @@ class OpenAIBackend(Backend):
     def _body(self, req: GenerationRequest, model: str) -> dict[str, Any]:
         sp = req.sampling
         body: dict[str, Any] = {
-            "model": model, "messages": [dict(m) for m in req.messages],
+            "model": model, "messages": self._messages(req),
             "temperature": sp.temperature, "top_p": sp.top_p, "max_tokens": sp.max_tokens}
         if sp.seed is not None:
             body["seed"] = sp.seed
@@ -186,6 +198,12 @@ class OpenAIBackend(Backend):
             body["stop"] = list(sp.stop)
         body.update(constraint_body(req.constraint))
         return body
+
+    def _messages(self, req: GenerationRequest) -> list[dict[str, str]]:
+        """The request's messages with control strings in their contents broken."""
+        return [{"role": m["role"],
+                 "content": neutralize_control_text(m["content"], self.special_tokens)}
+                for m in req.messages]
 
     # ------------------------------------------------------------------ score
     def _score(self, prompts: Sequence[GenerationRequest], candidates: Sequence[Sequence[str]],
@@ -197,7 +215,7 @@ class OpenAIBackend(Backend):
             async with self._client() as client:
 
                 async def one(p: GenerationRequest, cands: Sequence[str]) -> np.ndarray:
-                    body = {"model": model, "messages": [dict(m) for m in p.messages],
+                    body = {"model": model, "messages": self._messages(p),
                             "candidates": list(cands), "terminate": terminate}
                     async with sem:
                         try:

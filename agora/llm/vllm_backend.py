@@ -4,6 +4,9 @@ vLLM is imported when the backend is constructed, never when :mod:`agora.llm` is
 Constraints map to ``vllm.sampling_params.StructuredOutputsParams`` (the API that replaced
 the ``guided_*`` fields, removed in vLLM 0.12). ``score`` reads prompt log-probabilities of
 each prompt followed by each candidate; prefix caching shares the common prompt.
+
+vLLM's tokenizer turns special-token text into control tokens, so message contents are passed
+with the control strings of chat templates and of the model's own special tokens broken.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from agora.engine.control_text import neutralize_control_text
 from agora.llm.base import Backend, BackendError
 from agora.llm.types import Completion, Constraint, GenerationRequest, TokenLogprob
 
@@ -85,12 +89,23 @@ class VLLMBackend(Backend):
         self._llm = vllm.LLM(model=model, seed=seed, tensor_parallel_size=tensor_parallel_size,
                              **engine_kwargs)
         self._tokenizer = self._llm.get_tokenizer()
+        self.special_tokens = special_token_strings(self._tokenizer)
         self.turn_end_token = self._find_turn_end()
 
     @property
     def model_name(self) -> str:
         """The model id or path given."""
         return self._model
+
+    def describe(self) -> dict[str, Any]:
+        """Backend, model and tensor parallelism (which changes the arithmetic)."""
+        return {**super().describe(), "tensor_parallel_size": self.tensor_parallel_size}
+
+    def _messages(self, request: GenerationRequest) -> list[dict[str, str]]:
+        """The request's messages with control strings in their contents broken."""
+        return [{"role": m["role"],
+                 "content": neutralize_control_text(m["content"], self.special_tokens)}
+                for m in request.messages]
 
     def _find_turn_end(self) -> int:
         marker = "agora-answer-7f3a"
@@ -116,7 +131,7 @@ class VLLMBackend(Backend):
         self._calls += 1
         t0 = time.perf_counter()
         params = [self._params(i, r) for i, r in enumerate(requests)]
-        outputs = self._llm.chat([[dict(m) for m in r.messages] for r in requests],
+        outputs = self._llm.chat([self._messages(r) for r in requests],
                                  sampling_params=params, use_tqdm=False)
         latency = time.perf_counter() - t0
         result = []
@@ -152,7 +167,7 @@ class VLLMBackend(Backend):
         inputs, spans = [], []
         for p, cands in zip(prompts, candidates, strict=True):
             ids = list(self._tokenizer.apply_chat_template(
-                [dict(m) for m in p.messages], tokenize=True, add_generation_prompt=True))
+                self._messages(p), tokenize=True, add_generation_prompt=True))
             for c in cands:
                 cids = list(self._tokenizer.encode(c, add_special_tokens=False)) + tail
                 inputs.append(TokensPrompt(prompt_token_ids=ids + cids))
@@ -171,3 +186,12 @@ class VLLMBackend(Backend):
 
     def _close(self) -> None:
         del self._llm
+
+
+def special_token_strings(tokenizer: Any) -> tuple[str, ...]:
+    """Text of a Hugging Face tokenizer's special tokens (named and added-special ones)."""
+    found = {str(t) for t in getattr(tokenizer, "all_special_tokens", None) or ()}
+    for tok in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values():
+        if getattr(tok, "special", False):
+            found.add(str(getattr(tok, "content", tok)))
+    return tuple(sorted(t for t in found if len(t) >= 2))

@@ -7,6 +7,10 @@ get the configured fallback, and every decision records how it was obtained (``p
 ``ok``, ``repaired`` or ``fallback``). In ``mode="score"`` the model's probability of every legal
 action is computed instead (discrete action sets), the action is sampled from it and the
 distribution is stored with the decision.
+
+Every decision records ``prompt_sha``, the SHA-256 of the exact prompt (messages as canonical
+JSON) its answer came from; :meth:`LLMPolicy.drain_prompts` hands out each distinct prompt text
+once, so a run can store what every agent saw, keyed by that hash.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class LLMPolicy(Policy):
         self._backend = backend
         self.name = name
         self.counts = {"ok": 0, "repaired": 0, "fallback": 0, "decisions": 0}
+        self._prompts: dict[str, str] = {}  # sha -> prompt JSON, not yet drained
 
     @classmethod
     def from_config(cls, *, backend: str | None = None, backend_options: dict[str, Any] | None
@@ -139,10 +144,12 @@ class LLMPolicy(Policy):
         status = np.array(["ok" if p.kind is ParseKind.JSON else "repaired" for p in parsed],
                           dtype=object)
         bad = [i for i, p in enumerate(parsed) if p.value is None]
+        asked = list(messages)  # the prompt each final answer came from
         if bad:
-            retry = ask([llm_prompts.repair(messages[i], completions[i].text,
-                                            parsed[i].error or "invalid") for i in bad],
-                        [specs[i] for i in bad], seeds[bad] + 1)
+            for i in bad:
+                asked[i] = llm_prompts.repair(messages[i], completions[i].text,
+                                              parsed[i].error or "invalid")
+            retry = ask([asked[i] for i in bad], [specs[i] for i in bad], seeds[bad] + 1)
             for i, c in zip(bad, retry, strict=True):
                 parsed[i] = parse_answer(c.text, specs[i])
                 completions[i] = _merge(completions[i], c)
@@ -157,7 +164,7 @@ class LLMPolicy(Policy):
         return Decisions(actions=actions, columns={
             "parse_status": status,
             "raw_text": np.array([c.text for c in completions], dtype=object),
-            "prompt_hash": np.array([llm_prompts.prompt_hash(m) for m in messages], dtype=object),
+            "prompt_sha": self._remember(asked),
             "tokens_in": np.array([c.tokens_in for c in completions]),
             "tokens_out": np.array([c.tokens_out for c in completions]),
             "latency_s": np.array([c.latency_s for c in completions]),
@@ -199,7 +206,7 @@ class LLMPolicy(Policy):
         self._count(np.full(n, "ok", dtype=object))
         return Decisions(actions=actions, columns={
             "parse_status": np.full(n, "ok", dtype=object),
-            "prompt_hash": np.array([llm_prompts.prompt_hash(m) for m in messages], dtype=object),
+            "prompt_sha": self._remember(messages),
             "action_mean": np.array(mean), "action_entropy": np.array(entropy),
             "action_top": np.array(top, dtype=object),
             "action_probs": _object_array(dists),
@@ -216,6 +223,25 @@ class LLMPolicy(Policy):
             return float(theory.equilibrium_action(batch.config))
         return spec.sample(rng.subset(np.array([i])), 1)[0]
 
+    def _remember(self, prompts: list[list[dict[str, str]]]) -> np.ndarray:
+        """Each prompt's SHA-256; distinct new prompts wait for :meth:`drain_prompts`."""
+        shas = np.empty(len(prompts), dtype=object)
+        for i, m in enumerate(prompts):
+            text = llm_prompts.prompt_json(m)
+            shas[i] = sha = llm_prompts.prompt_sha(text)
+            self._prompts.setdefault(sha, text)
+        return shas
+
+    def drain_prompts(self) -> dict[str, str]:
+        """Prompts of the decisions since the last drain: ``{prompt_sha: messages as JSON}``.
+
+        Each prompt is handed out once and then forgotten (the policy keeps no growing
+        archive); a prompt that recurs after a drain is handed out again, so a writer keys
+        what it stores by the hash. ``sha256(text) == prompt_sha`` for every entry.
+        """
+        out, self._prompts = self._prompts, {}
+        return out
+
     def _count(self, status: np.ndarray) -> None:
         self.counts["decisions"] += len(status)
         for key in ("ok", "repaired", "fallback"):
@@ -223,10 +249,11 @@ class LLMPolicy(Policy):
 
     # ------------------------------------------------------------------ bookkeeping
     def describe(self) -> dict[str, Any]:
+        """Settings and the concrete backend (kind, model, model-file hash): a run is never
+        resumed with another backend or model. Creates the default backend if needed."""
         cfg = self.config
-        backend = ({"backend": self._backend.name, "model": self._backend.model_name}
-                   if self._backend is not None else {"backend": "default"})
-        return {"kind": "llm", **backend, "mode": cfg.mode.value, "temperature": cfg.temperature,
+        return {"kind": "llm", **self.backend.describe(), "mode": cfg.mode.value,
+                "temperature": cfg.temperature,
                 "max_tokens": cfg.max_tokens, "reasoning": cfg.reasoning,
                 "fallback": cfg.fallback.value, "system_prefix": cfg.system_prefix}
 

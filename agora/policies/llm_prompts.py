@@ -65,6 +65,11 @@ def repair(messages: list[dict[str, str]], answer: str, error: str) -> list[dict
                                                                instruction=instruction)}]
 
 
-def prompt_hash(messages: list[dict[str, str]]) -> str:
-    """Short stable hash of a prompt, recorded with each decision."""
-    return hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()[:16]
+def prompt_json(messages: list[dict[str, str]]) -> str:
+    """The prompt as canonical JSON text (ASCII, sorted keys, no spaces): what is stored."""
+    return json.dumps(messages, sort_keys=True, separators=(",", ":"))
+
+
+def prompt_sha(text: str) -> str:
+    """SHA-256 (hex) of a :func:`prompt_json` text: the key a decision records."""
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
