@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from agora.engine.records import RunResult, load_run
 from agora.engine.registry import list_games, make, register
+from agora.engine.rundir import CorruptRunError, PartialRunError
 from agora.engine.runner import Personas, Runner
 from agora.run_api import run
 
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-__all__ = ["Personas", "RunResult", "Runner", "__version__", "list_games", "load_run", "make",
-           "register", "run", "sweep"]
+__all__ = ["CorruptRunError", "PartialRunError", "Personas", "RunResult", "Runner", "__version__",
+           "list_games", "load_run", "make", "register", "run", "sweep"]
 
 
 def __getattr__(name: str) -> Any:

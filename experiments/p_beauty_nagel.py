@@ -213,7 +213,7 @@ def run(args: ExperimentArgs, cfg: NagelConfig | None = None) -> int:
                 ("scripted_ch", f"scripted CH τ = {cfg.ch_tau:g}"):
                     CognitiveHierarchyPolicy(cfg.ch_tau),
                 ("scripted_level_k", "scripted level-k mix " + "/".join(map(str, cfg.level_k))):
-                    [(LevelKPolicy(k), 1.0) for k in cfg.level_k],
+                    [(LevelKPolicy(k), 1.0 / len(cfg.level_k)) for k in cfg.level_k],
             }
             rows = [human, population_row(f"agents: {agents.label()} personas", llm.records,
                                           p=p, rounds=cfg.rounds, n_boot=cfg.n_boot, rng=rng)]
