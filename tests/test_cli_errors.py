@@ -11,33 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_cli import GOOD_TOML, _main_error  # the shared spec and one-line check
 
-from agora.cli.main import main
 from agora.cli.overrides import PROBE_TIMEOUT_S
-
-GOOD_TOML = '''\
-game = "p_beauty"
-n_instances = 3
-seed = 2
-
-[config]
-n_players = 4
-
-[[policies]]
-kind = "level_k"
-k = 1
-'''
-
-
-def _main_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    assert code == 2, captured
-    lines = captured.err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("agora: error: "), captured.err
-    assert "Traceback" not in captured.err
-    return lines[0]
-
 
 # ------------------------------------------------------------------ issue 14.6: one line, exit 2
 ONE_POLICY = '[[policies]]\nkind = "random"\n'

@@ -151,10 +151,11 @@ class CognitiveHierarchyPolicy(Policy):
         rng = Streams.coerce(rng, n)
         steps = np.minimum(np.searchsorted(self._cdf, rng.random(n), side="right"), self.k_max)
         table = _hook(batch, "ch_actions", self.name)(batch.config, self.tau, self.k_max)
-        actions = np.asarray(table, dtype=np.float64)[steps]
+        table = np.asarray(table, dtype=np.float64)
+        actions = np.empty(n, dtype=np.float64)
         for idx, spec in by_spec(batch):  # step 0's entry is a mean, replaced below
-            played = idx[steps[idx] > 0]
-            actions[played] = _snap(spec, actions[played])
+            snapped = np.concatenate([table[:1], _snap(spec, table[1:])])
+            actions[idx] = snapped[steps[idx]]
         zero = np.flatnonzero(steps == 0)
         if zero.size:
             actions[zero] = RandomPolicy().act(batch.subset(zero), rng.subset(zero)).actions
