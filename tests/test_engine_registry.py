@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import gymnasium as gym
 import numpy as np
 import pytest
+from fixtures.toy_match import MatchKernel
 
 import agora
-from agora.engine.action_spec import ActionSpec
 from agora.engine.env import AgoraParallelEnv
-from agora.engine.kernel import GameConfig, GameKernel, StepOutcome
 from agora.engine.registry import REGISTRY, UnknownGameError, make_config, make_kernel
 from agora.policies import RandomPolicy
 from agora.testing import (
@@ -24,83 +21,6 @@ from agora.testing import (
 )
 from games.dictator import DictatorConfig
 from games.p_beauty import PBeautyConfig
-
-
-# ------------------------------------------------------------------ a toy game
-@dataclass(frozen=True, kw_only=True)
-class MatchConfig(GameConfig):
-    """Two players pick 0..high; both earn ``prize`` when they match."""
-
-    high: int = 3
-    rounds: int = 2
-    prize: float = 1.0
-
-    def __post_init__(self) -> None:
-        if self.high < 1:
-            raise ValueError(f"match: high must be >= 1, got {self.high}")
-
-
-class MatchKernel(GameKernel):
-    """A coordination game, the smallest complete kernel."""
-
-    name: ClassVar[str] = "toy_match"
-    roles: ClassVar[tuple[str, ...]] = ("player",)
-    config_cls: ClassVar[type[MatchConfig]] = MatchConfig
-    conformance_configs: ClassVar[list[dict[str, Any]]] = [{}, {"high": 1, "rounds": 3}]
-    config: MatchConfig
-
-    def __init__(self, config: MatchConfig, n_instances: int, rng: np.random.Generator) -> None:
-        super().__init__(config, n_instances, rng)
-        self.reset()
-
-    @property
-    def n_players(self) -> int:
-        return 2
-
-    def max_steps(self) -> int:
-        return self.config.rounds
-
-    def action_spec(self, player: int) -> ActionSpec:
-        return ActionSpec(name="pick", description="your pick", low=0, high=self.config.high,
-                          integer=True)
-
-    def payoff_bounds(self) -> tuple[float, float]:
-        return 0.0, self.config.prize
-
-    def reset(self) -> None:
-        self.done = np.zeros(self.n_instances, dtype=bool)
-        self.round = np.zeros(self.n_instances, dtype=np.int64)
-        self.last = np.full((self.n_instances, 2), -1.0)
-
-    def pending(self) -> tuple[np.ndarray, np.ndarray]:
-        live = np.flatnonzero(~self.done)
-        return np.repeat(live, 2), np.tile(np.arange(2), live.size)
-
-    def _pay(self, picks: np.ndarray) -> np.ndarray:
-        return np.where(picks[:, :1] == picks[:, 1:], self.config.prize, 0.0).repeat(2, axis=1)
-
-    def step(self, instances: np.ndarray, players: np.ndarray,
-             actions: np.ndarray) -> StepOutcome:
-        live = np.unique(instances)
-        picks = np.zeros((self.n_instances, 2))
-        picks[instances, players] = actions
-        all_rewards = np.zeros((self.n_instances, 2))
-        all_rewards[live] = self._pay(picks[live])
-        self.last[live] = picks[live]
-        self.round[live] += 1
-        self.done[live] = self.round[live] >= self.config.rounds
-        return StepOutcome(rewards=all_rewards[instances, players], all_rewards=all_rewards,
-                           columns={"matched": all_rewards[instances, players] > 0})
-
-    def observation_space(self) -> gym.Space[Any]:
-        return gym.spaces.Box(-1.0, float(max(self.config.high, self.config.rounds)), (3,),
-                              dtype=np.float64)
-
-    def observation_array(self, instance: int, player: int) -> np.ndarray:
-        return np.array([self.round[instance], *self.last[instance]], dtype=np.float64)
-
-    def observe(self, instance: int, player: int) -> tuple[int, tuple[float, ...]]:
-        return int(self.round[instance]), tuple(self.last[instance])
 
 
 class OverpayingKernel(MatchKernel):

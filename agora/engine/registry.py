@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.metadata
 import sys
 import types
 import typing
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +17,12 @@ import numpy as np
 from agora.engine.env import AgoraParallelEnv
 from agora.engine.kernel import GameConfig, GameKernel
 
-_BUILTIN_MODULES = ("games.p_beauty", "games.dictator", "games.bargaining", "games.negotiation",
-                    "games.item_division", "games.tax_planner")
+ENTRY_POINT_GROUP = "agora.games"
+"""Entry-point group through which packages (agora's own games included) register games.
+
+Each entry point names a module with a ``KERNELS`` tuple of game kernels, or one kernel class:
+``[project.entry-points."agora.games"] my_game = "my_package.my_game"``.
+"""
 
 
 class UnknownGameError(KeyError):
@@ -36,16 +42,45 @@ class GameEntry:
 
 
 class GameRegistry:
-    """Name → game kernel; built-in games load on first use."""
+    """Name → game kernel; games declared as entry points load on first use.
 
-    def __init__(self, builtin_modules: tuple[str, ...]) -> None:
+    The registry names no game: agora's own games are entry points of its distribution like any
+    other package's, so a game installed from another package appears with no edit to agora.
+    """
+
+    def __init__(self, group: str) -> None:
         self._entries: dict[str, GameEntry] = {}
-        self._pending = list(builtin_modules)
+        self._group = group
+        self._loaded: set[tuple[str, str]] = set()
+        self._scanned = False
 
-    def _load_builtins(self) -> None:
-        while self._pending:
-            module = importlib.import_module(self._pending.pop(0))
-            for kernel_cls in getattr(module, "KERNELS", ()):
+    def refresh(self) -> None:
+        """Look for entry points again (a package installed or put on ``sys.path`` since)."""
+        self._scanned = False
+
+    def _load_entry_points(self) -> None:
+        if self._scanned:
+            return
+        self._scanned = True
+        for ep in sorted(importlib.metadata.entry_points(group=self._group),
+                         key=lambda e: (e.name, e.value)):
+            if (ep.name, ep.value) in self._loaded:
+                continue
+            self._loaded.add((ep.name, ep.value))
+            try:
+                target = ep.load()
+            except Exception as exc:  # a broken third-party game must not hide the others
+                warnings.warn(f"game entry point {ep.name!r} ({ep.value}) failed to load: "
+                              f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
+                continue
+            kernels = (getattr(target, "KERNELS", ()) if isinstance(target, types.ModuleType)
+                       else (target,))
+            for kernel_cls in kernels:
+                if not (isinstance(kernel_cls, type) and issubclass(kernel_cls, GameKernel)):
+                    warnings.warn(f"game entry point {ep.name!r} ({ep.value}) names "
+                                  f"{kernel_cls!r}, not a GameKernel subclass", RuntimeWarning,
+                                  stacklevel=3)
+                    continue
                 if kernel_cls.name not in self._entries:
                     self.register(kernel_cls)
 
@@ -61,20 +96,21 @@ class GameRegistry:
 
     def get(self, name: str) -> GameEntry:
         """The entry of a registered game, or a clear error listing the known ones."""
-        self._load_builtins()
+        self._load_entry_points()
         try:
             return self._entries[name]
         except KeyError:
-            known = ", ".join(sorted(self._entries))
+            known = ", ".join(sorted(self._entries)) or (
+                f"none (no {self._group!r} entry points: install agora with `pip install -e .`)")
             raise UnknownGameError(f"unknown game {name!r}; known games: {known}") from None
 
     def names(self) -> list[str]:
         """Registered game names, sorted."""
-        self._load_builtins()
+        self._load_entry_points()
         return sorted(self._entries)
 
 
-REGISTRY = GameRegistry(_BUILTIN_MODULES)
+REGISTRY = GameRegistry(ENTRY_POINT_GROUP)
 
 
 def make_config(name: str, **config: Any) -> GameConfig:
@@ -166,5 +202,5 @@ def list_games() -> list[str]:
 
 def register(kernel_cls: type[GameKernel], description: str | None = None) -> None:
     """Register a game kernel so ``make`` and the runner find it by name."""
-    REGISTRY._load_builtins()
+    REGISTRY.names()  # entry-point games first, so a duplicate name is refused
     REGISTRY.register(kernel_cls, description)
