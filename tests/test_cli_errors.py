@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_cli import GOOD_TOML, _main_error  # the shared spec and one-line check
 
-from agora.cli.overrides import PROBE_TIMEOUT_S
+from agora.spec.overrides import PROBE_TIMEOUT_S
 
 # ------------------------------------------------------------------ issue 14.6: one line, exit 2
 ONE_POLICY = '[[policies]]\nkind = "random"\n'
@@ -66,10 +66,10 @@ SCRIPTS = {
     "spec_raises.py": ("def spec():\n    return {}['missing']\n",
                        r"spec_raises\.py:2: the script raised KeyError: 'missing'"),
     "exits.py": ("import sys\nsys.exit(3)\n", r"exits\.py:2: the script raised SystemExit: 3"),
-    "bad_pair.py": ("from agora.cli.spec import RunSpec\n\ndef spec():\n"
+    "bad_pair.py": ("from agora.spec.run_spec import RunSpec\n\ndef spec():\n"
                     "    return RunSpec(game='p_beauty', policies=[1])\n",
                     r"bad_pair\.py:4: policies\[0\] must be a \(Policy, share\) pair, got 1"),
-    "bad_shares.py": ("from agora.cli.spec import RunSpec\n"
+    "bad_shares.py": ("from agora.spec.run_spec import RunSpec\n"
                       "from agora.policies.scripted import RandomPolicy as R\n\ndef spec():\n"
                       "    return RunSpec(game='p_beauty', policies=[(R(), 0.5), (R(), 0.2)])\n",
                       r"bad_shares\.py:5: policy shares must sum to 1 .* = 0\.7"),
@@ -148,7 +148,7 @@ def test_backend_flags_refused_where_they_would_not_apply(
     assert "no LLM policy" in _main_error(capsys, "run", str(scripted), "--policy-server",
                                           http_server)
     own = tmp_path / "own.py"
-    own.write_text("from agora.cli.spec import RunSpec\n"
+    own.write_text("from agora.spec.run_spec import RunSpec\n"
                    "from agora.llm.openai_backend import OpenAIBackend\n"
                    "from agora.policies.llm_policy import LLMPolicy\n\ndef spec():\n"
                    "    backend = OpenAIBackend('http://127.0.0.1:1/v1', model='m')\n"

@@ -111,11 +111,12 @@ def test_bad_flags_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unrecognized arguments" in capsys.readouterr().err
 
 
-def test_demo_is_a_cli_delegate() -> None:
-    from agora.cli.main import DELEGATES
+def test_demo_is_a_cli_command_from_the_experiments_package() -> None:
+    from agora.cli.main import DELEGATES, build_parser, plugin_commands
 
-    module, function, _ = DELEGATES["demo"]
-    assert (module, function) == ("agora.cli.demo", "demo_main")
+    assert "demo" not in DELEGATES
+    assert plugin_commands()["demo"].value == "experiments.demo:demo_main"
+    assert "census tournament" in build_parser().format_help()
 
 
 def test_ch_tau_for_mean_inverts_the_ch_population_mean() -> None:

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -29,7 +30,7 @@ def _backend_flags(args: argparse.Namespace) -> Iterator[str]:
     they would not reach. An unreachable server fails here, in one line, before the run. The
     environment is restored afterwards, so one ``main()`` call never leaks into the next.
     """
-    from agora.cli.overrides import check_backend_flags, flags_text, probe_server
+    from agora.spec.overrides import check_backend_flags, flags_text, probe_server
 
     check_backend_flags(args.backend, args.policy_server)
     if args.policy_server:
@@ -50,8 +51,8 @@ def _backend_flags(args: argparse.Namespace) -> Iterator[str]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from agora.cli.show import render
-    from agora.cli.spec import load_spec
     from agora.engine.runner import Runner
+    from agora.spec.run_spec import load_spec
 
     out = Path(args.out) if args.out else Path("runs") / Path(args.spec).stem
     if args.ray_actors is not None:
@@ -114,15 +115,27 @@ DELEGATES: dict[str, tuple[str, str, str]] = {
     "report": ("agora.analysis.report", "report_main", "write an HTML/Markdown run report"),
     "sweep": ("agora.scale.cli", "sweep_main",
               "run a parameter grid as Ray tasks into one partitioned Parquet dataset"),
-    "demo": ("agora.cli.demo", "demo_main",
-             "the census tournament on the embedded model in ~10 minutes (--smoke: tiny)"),
 }
 """Sub-commands whose own parser (in their module) takes the rest of the command line."""
+
+COMMANDS_GROUP = "agora.commands"
+"""Entry-point group of further sub-commands (``name = "module:function"``, called with the
+rest of the command line): how ``agora demo`` arrives from the experiments package."""
+
+
+def plugin_commands() -> dict[str, Any]:
+    """Sub-commands declared by installed packages, by name (built-in names win)."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name)
+            if ep.name not in DELEGATES}
 
 
 def _run_delegate(name: str, rest: list[str]) -> int:
     import importlib
 
+    if name not in DELEGATES:
+        return int(plugin_commands()[name].load()(rest))
     module, function, _ = DELEGATES[name]
     return int(getattr(importlib.import_module(module), function)(rest))
 
@@ -154,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=_cmd_show)
     for name, (_, _, text) in DELEGATES.items():
         sub.add_parser(name, help=f"{text} (see `agora {name} --help`)", add_help=False)
+    for name, ep in plugin_commands().items():
+        doc = (getattr(ep.load(), "__doc__", None) or "").strip().splitlines()
+        sub.add_parser(name, help=f"{doc[0] if doc else ep.value} (see `agora {name} --help`)",
+                       add_help=False)
     return parser
 
 
@@ -161,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; bad input prints one line and exits 2, never a traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        if argv and argv[0] in DELEGATES:
+        if argv and (argv[0] in DELEGATES or argv[0] in plugin_commands()):
             return _run_delegate(argv[0], argv[1:])
         args = build_parser().parse_args(argv)
         return int(args.func(args))

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from agora.engine.batch import DecisionBatch, Decisions
 from agora.engine.kernel import GameConfig, GameKernel
 from agora.engine.limits import MAX_INSTANCES, check_kernel_size
+from agora.engine.policy import Policy
 from agora.engine.prompt_log import drain_policy_prompts
 from agora.engine.records import (
     CodeBook,
@@ -39,7 +40,6 @@ from agora.engine.records import (
 from agora.engine.registry import REGISTRY, make_config
 from agora.engine.run_store import RunStore
 from agora.engine.streams import STREAMS_VERSION, Streams, key_of
-from agora.policies.base import Policy
 
 PolicySpec = Policy | Sequence[tuple[Policy, float]]
 SHARE_TOLERANCE = 1e-6

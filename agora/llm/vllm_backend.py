@@ -75,9 +75,12 @@ class VLLMBackend(Backend):
             raise ValueError(f"VLLMBackend: distributed_executor_backend must be one of "
                              f"{EXECUTOR_BACKENDS}, got {distributed_executor_backend!r}")
         if distributed_executor_backend == "ray":
-            from agora.scale.ray_session import require_ray
-
-            require_ray("vLLM's distributed_executor_backend='ray'")
+            try:
+                import ray  # noqa: F401 - only checks that the extra is installed
+            except ImportError as exc:
+                raise ImportError("vLLM's distributed_executor_backend='ray' runs on Ray, which "
+                                  "is not installed; install it with pip install "
+                                  "'agora-sim[ray]'") from exc
         vllm = _import_vllm()
         engine_kwargs.setdefault("enable_prefix_caching", True)
         if distributed_executor_backend is not None:

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agora.cli.spec import RunSpec, check_spec_table, load_spec
 from agora.engine.records import RunResult
 from agora.engine.registry import make_config
 from agora.engine.runner import Runner
 from agora.policies.base import Policy
 from agora.policies.registry import POLICY_KINDS, make_policy
+from agora.spec.run_spec import RunSpec, check_spec_table, load_spec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,7 +142,7 @@ class RunConfig:
 
     @classmethod
     def from_spec(cls, spec: RunSpec) -> RunConfig:
-        """From a :class:`~agora.cli.spec.RunSpec` (``experiment.py`` scripts)."""
+        """From a :class:`~agora.spec.run_spec.RunSpec` (``experiment.py`` scripts)."""
         return cls(game=spec.game, config=spec.config, n_instances=spec.n_instances,
                    seed=spec.seed,
                    policies=tuple(PolicyEntry(policy=p, share=s) for p, s in spec.policies))

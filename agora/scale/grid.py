@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agora.cli.spec import SPEC_KEYS
 from agora.scale.config import RunConfig, read_toml
+from agora.spec.run_spec import SPEC_KEYS
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,7 +30,6 @@ import numpy as np
 import polars as pl
 from tqdm.auto import tqdm
 
-from agora.cli.spec import RunSpec
 from agora.engine.records import (
     RunResult,
     finish_run_dir,
@@ -42,6 +41,7 @@ from agora.policies.base import Policy
 from agora.scale.config import RunConfig
 from agora.scale.ray_session import ray_session
 from agora.scale.wire import Wire, from_wire, to_wire
+from agora.spec.run_spec import RunSpec
 
 ConfigLike = RunConfig | RunSpec | Mapping[str, Any] | str | Path
 

@@ -24,7 +24,6 @@ from typing import Any
 import polars as pl
 from tqdm.auto import tqdm
 
-from agora.cli.spec import RunSpec
 from agora.engine.records import git_commit, package_versions
 from agora.llm.base import BackendError
 from agora.scale import dataset
@@ -32,6 +31,7 @@ from agora.scale.config import RunConfig
 from agora.scale.grid import Grid
 from agora.scale.ray_session import ray_session, require_ray
 from agora.scale.wire import Wire, from_wire, to_wire
+from agora.spec.run_spec import RunSpec
 
 DEFAULT_RETRY_EXCEPTIONS: tuple[type[BaseException], ...] = (BackendError, ConnectionError,
                                                              TimeoutError)
@@ -134,7 +134,7 @@ def sweep(base_config: RunConfig | RunSpec | Mapping[str, Any] | str | Path,
 
     Args:
         base_config: A run spec: ``.toml`` or ``experiment.py`` path, mapping in the TOML
-            schema, :class:`~agora.cli.spec.RunSpec` or :class:`RunConfig`.
+            schema, :class:`~agora.spec.run_spec.RunSpec` or :class:`RunConfig`.
         grid: Axes to sweep: a grid TOML path, ``{"seed": [0, 1], "config.p": [...]}`` or a
             :class:`Grid` (see :mod:`agora.scale.grid`).
         address: Ray cluster to join (``auto``, ``host:6379``, ``ray://host:10001``); ``None``

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from agora.engine.prompting import number
 from agora.engine.structured import quote_message
-from games.bargaining.prompts import MESSAGE_NOTE, answer_instruction
+from agora.engine.structured_prompts import MESSAGE_NOTE, answer_instruction
 
 if TYPE_CHECKING:
     from games.item_division.config import ItemDivisionConfig

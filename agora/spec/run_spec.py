@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agora.cli.overrides import check_built_policies, check_toml_policies
 from agora.engine.limits import MAX_INSTANCES
 from agora.engine.registry import make_config
 from agora.engine.runner import SHARE_TOLERANCE
 from agora.policies.base import Policy
 from agora.policies.registry import make_policy
+from agora.spec.overrides import check_built_policies, check_toml_policies
 
 SPEC_KEYS = {"game", "n_instances", "seed", "config", "policies"}
 
@@ -143,7 +143,7 @@ def spec_from_script(path: Path, overrides: str = "") -> RunSpec:
             result = module.SPEC
         else:
             raise ValueError(f"{path}: defines neither spec() nor SPEC "
-                             f"(a agora.cli.spec.RunSpec)")
+                             f"(a agora.spec.run_spec.RunSpec)")
     except SyntaxError as exc:
         raise ValueError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
     except KeyboardInterrupt:
@@ -182,7 +182,7 @@ def load_spec(path: str | Path, overrides: str = "") -> RunSpec:
     """A run spec from a ``.toml`` or ``.py`` file, with clear errors.
 
     ``overrides``: the ``--backend``/``--policy-server`` flags of the command line (see
-    :mod:`agora.cli.overrides`); empty when none were given.
+    :mod:`agora.spec.overrides`); empty when none were given.
     """
     p = Path(path)
     if not p.exists():

@@ -5,12 +5,12 @@ bargaining and negotiation games over rounds on a small-world network with the e
 model (or ``--backend vllm|openai``), then writes the records, the population validation report,
 an HTML report per game and ``index.html`` to ``--out`` (default ``runs/demo``). ``--smoke``
 runs a tiny population in seconds (CI). The experiment itself is
-:mod:`experiments.census_tournament`.
+:mod:`experiments.census_tournament`. The command reaches ``agora`` through the
+``agora.commands`` entry point (see pyproject), so agora itself never imports experiments.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 
 PROG = "agora demo"
@@ -20,14 +20,11 @@ DESCRIPTION = ("Run the census tournament (experiments.census_tournament) at a s
 
 
 def demo_main(argv: list[str]) -> int:
-    """Run ``agora demo [--smoke] [--n N] [--out DIR] [--backend ...]``; returns the status."""
-    try:
-        from experiments import census_tournament as ct
-        from experiments._common import ExperimentArgs, experiment_main
-    except ImportError as exc:
-        print(f"{PROG}: error: the experiments package is not importable ({exc}); install "
-              "agora from a source checkout (pip install -e .)", file=sys.stderr)
-        return 2
+    """The census tournament on the embedded model in ~10 minutes (--smoke: tiny).
+
+    Runs ``agora demo [--smoke] [--n N] [--out DIR] [--backend ...]``; returns the status."""
+    from experiments import census_tournament as ct
+    from experiments._common import ExperimentArgs, experiment_main
 
     def run(args: ExperimentArgs) -> int:
         cfg = ct.SMOKE if args.smoke else ct.DEMO
