@@ -168,7 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, _, text) in DELEGATES.items():
         sub.add_parser(name, help=f"{text} (see `agora {name} --help`)", add_help=False)
     for name, ep in plugin_commands().items():
-        doc = (getattr(ep.load(), "__doc__", None) or "").strip().splitlines()
+        try:
+            doc = (getattr(ep.load(), "__doc__", None) or "").strip().splitlines()
+        except Exception:  # a broken plugin must not take `agora --help` down with it
+            doc = []
         sub.add_parser(name, help=f"{doc[0] if doc else ep.value} (see `agora {name} --help`)",
                        add_help=False)
     return parser
