@@ -12,7 +12,7 @@ Gemma, Phi, DeepSeek) and any extra strings a backend knows to be its model's sp
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 CONTROL_STRINGS: tuple[str, ...] = (
@@ -56,6 +56,14 @@ def neutralize_control_text(text: str, extra: Iterable[str] = ()) -> str:
             return text
         text = fixed
     return text
+
+
+def neutralize_messages(messages: Iterable[Mapping[str, str]],
+                        extra: Iterable[str] = ()) -> list[dict[str, str]]:
+    """Chat messages with the control strings in their contents broken (roles kept)."""
+    extra = tuple(extra)
+    return [{"role": m["role"], "content": neutralize_control_text(m["content"], extra)}
+            for m in messages]
 
 
 def has_control_text(text: str, extra: Iterable[str] = ()) -> bool:

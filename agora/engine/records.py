@@ -24,6 +24,7 @@ from agora.engine.rundir import (
     CorruptRunError,
     PartialRunError,
     fsync_replace,
+    json_default,
     read_manifest,
     verify_final_files,
     write_manifest,
@@ -160,7 +161,7 @@ def _git_commit(here: Path) -> str | None:
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     """Write JSON through a temporary file, fsync and rename: readers never see half a file."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=_json_default))
+    tmp.write_text(json.dumps(payload, indent=2, default=json_default))
     fsync_replace(tmp, path)
 
 
@@ -182,18 +183,9 @@ def finish_run_dir(directory: Path, records: pl.DataFrame, manifest: dict[str, A
     write_parquet_atomic(records, directory / RECORDS_FILE)
     for name, frame in (extra or {}).items():
         write_parquet_atomic(frame, directory / name)
-    return write_manifest(directory, manifest,
-                          files=(RECORDS_FILE, *(extra or {}), PROMPTS_FILE))
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    return str(obj)
+    content, _ = write_manifest(directory, manifest,
+                                files=(RECORDS_FILE, *(extra or {}), PROMPTS_FILE))
+    return content
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -100,8 +100,7 @@ class RunStore:
             raise CorruptRunError(f"{out} holds {', '.join(leftovers)} but no {MANIFEST_FILE}: "
                                   "not an intact run directory; choose another --out")
         out.mkdir(parents=True, exist_ok=True)
-        write_manifest(out, running_manifest())
-        self._manifest_sha = sha256_file(manifest_path)
+        _, self._manifest_sha = write_manifest(out, running_manifest())
         (out / PARTS_DIR).mkdir(exist_ok=True)
         return None
 

@@ -72,11 +72,8 @@ def verify_file(path: Path, expected: str, recorded_in: str) -> None:
 def write_bytes_atomic(path: Path, data: bytes) -> str:
     """Write ``data`` through a temporary file, fsync and rename; returns its SHA-256."""
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp.write_bytes(data)
+    fsync_replace(tmp, path, sync_dir=False)
     return sha256_bytes(data)
 
 
@@ -110,7 +107,8 @@ def fsync_dir(directory: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- JSON with checksum
-def _json_default(obj: Any) -> Any:
+def json_default(obj: Any) -> Any:
+    """JSON form of numpy scalars and arrays; anything else (paths, ...) as its string."""
     import numpy as np
 
     if isinstance(obj, np.generic):
@@ -126,7 +124,7 @@ def _canonical(payload: dict[str, Any]) -> bytes:
 
 def dump_checked_json(payload: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """``(content, bytes)``: ``payload`` as plain JSON plus a checksum of itself."""
-    plain = json.loads(json.dumps(payload, default=_json_default))
+    plain = json.loads(json.dumps(payload, default=json_default))
     plain.pop(SELF_CHECKSUM, None)
     plain[SELF_CHECKSUM] = sha256_bytes(_canonical(plain))
     return plain, json.dumps(plain, indent=1).encode()
@@ -191,20 +189,20 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 
 def write_manifest(directory: Path, manifest: dict[str, Any],
-                   files: tuple[str, ...] = ()) -> dict[str, Any]:
+                   files: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
     """Write ``manifest`` with the format version and the SHA-256 of ``files`` (final files).
 
-    Returns the manifest as written (without its self-checksum).
+    Returns the manifest as written (without its self-checksum) and the file's SHA-256.
     """
     checksums = {name: sha256_file(directory / name) for name in files
                  if (directory / name).is_file()}
     payload = {**manifest, "format_version": RUN_FORMAT_VERSION}
     if checksums:
         payload["checksums"] = checksums
-    content, _ = write_checked_json(directory / MANIFEST_FILE, payload)
+    content, sha = write_checked_json(directory / MANIFEST_FILE, payload)
     fsync_dir(directory)
     content.pop(SELF_CHECKSUM, None)
-    return content
+    return content, sha
 
 
 def verify_final_files(directory: Path, manifest: dict[str, Any]) -> None:

@@ -90,11 +90,8 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         known = _read_hashes(store)
         got = known.get(key)
         if got is None:
-            h = hashlib.sha256()
             with p.open("rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-            got = known[key] = h.hexdigest()
+                got = known[key] = hashlib.file_digest(f, "sha256").hexdigest()
             _write_hashes(store, known)
         _HASHES[key] = got
         return got

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import httpx
 import numpy as np
 
-from agora.engine.control_text import neutralize_control_text
+from agora.engine.control_text import neutralize_messages
 from agora.llm.base import Backend, BackendError, BackendUnavailableError
 from agora.llm.types import Completion, Constraint, GenerationRequest
 
@@ -201,9 +201,7 @@ class OpenAIBackend(Backend):
 
     def _messages(self, req: GenerationRequest) -> list[dict[str, str]]:
         """The request's messages with control strings in their contents broken."""
-        return [{"role": m["role"],
-                 "content": neutralize_control_text(m["content"], self.special_tokens)}
-                for m in req.messages]
+        return neutralize_messages(req.messages, self.special_tokens)
 
     # ------------------------------------------------------------------ score
     def _score(self, prompts: Sequence[GenerationRequest], candidates: Sequence[Sequence[str]],

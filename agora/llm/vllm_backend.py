@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from agora.engine.control_text import neutralize_control_text
+from agora.engine.control_text import neutralize_messages
 from agora.llm.base import Backend, BackendError
 from agora.llm.types import Completion, Constraint, GenerationRequest, TokenLogprob
 
@@ -106,9 +106,7 @@ class VLLMBackend(Backend):
 
     def _messages(self, request: GenerationRequest) -> list[dict[str, str]]:
         """The request's messages with control strings in their contents broken."""
-        return [{"role": m["role"],
-                 "content": neutralize_control_text(m["content"], self.special_tokens)}
-                for m in request.messages]
+        return neutralize_messages(request.messages, self.special_tokens)
 
     def _find_turn_end(self) -> int:
         marker = "agora-answer-7f3a"
