@@ -80,10 +80,15 @@ def _normalise_policies(policy: PolicySpec) -> tuple[list[Policy], np.ndarray]:
     s = np.asarray(shares)
     if np.any(~np.isfinite(s)) or np.any(s < 0) or s.sum() <= 0:
         raise ValueError(f"policy shares must be non-negative and sum to > 0, got {shares}")
-    if abs(s.sum() - 1.0) > SHARE_TOLERANCE:  # fractions of the seats: never renormalised
-        raise ValueError(f"policy shares must sum to 1 (they are fractions of the seats), got "
-                         f"{' + '.join(f'{x:g}' for x in shares)} = {s.sum():g}")
+    check_share_sum(shares)
     return pols, s / s.sum()
+
+
+def check_share_sum(shares: Sequence[float]) -> None:
+    """Shares are fractions of the seats: they must sum to 1 and are never renormalised."""
+    if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:
+        raise ValueError(f"policy shares must sum to 1 (they are fractions of the seats), got "
+                         f"{' + '.join(f'{x:g}' for x in shares)} = {sum(shares):g}")
 
 
 def assign_exact(shares: np.ndarray, shape: tuple[int, int],

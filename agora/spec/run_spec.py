@@ -15,7 +15,7 @@ from typing import Any
 
 from agora.engine.limits import MAX_INSTANCES
 from agora.engine.registry import make_config
-from agora.engine.runner import SHARE_TOLERANCE
+from agora.engine.runner import check_share_sum
 from agora.policies.base import Policy
 from agora.policies.registry import make_policy
 from agora.spec.overrides import check_built_policies, check_toml_policies
@@ -60,10 +60,7 @@ def check_shares(policies: Any) -> None:
         if isinstance(share, bool) or not isinstance(share, int | float) \
                 or not 0 <= share <= 1:
             raise ValueError(f"policies[{i}].share must be a number in [0, 1], got {share!r}")
-    shares = [float(p[1]) for p in policies]
-    if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:
-        raise ValueError(f"policy shares must sum to 1 (they are fractions of the seats), got "
-                         f"{' + '.join(f'{s:g}' for s in shares)} = {sum(shares):g}")
+    check_share_sum([float(p[1]) for p in policies])
 
 
 def check_spec_table(data: Mapping[str, Any], source: str) -> list[Any] | tuple[Any, ...]:
@@ -112,9 +109,10 @@ def spec_from_toml(path: Path, overrides: str = "") -> RunSpec:
             raise ValueError(f"{path}: policies[{i}] has no 'share'; with several policies each "
                              f"needs one (fractions of the seats that sum to 1)")
     shares = [float(table.get("share", 1.0)) for table in raw]
-    if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:
-        raise ValueError(f"{path}: policy shares must sum to 1 (they are fractions of the "
-                         f"seats), got {' + '.join(f'{s:g}' for s in shares)} = {sum(shares):g}")
+    try:
+        check_share_sum(shares)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     if overrides:
         check_toml_policies(str(path), raw, overrides)
     policies = []
