@@ -5,8 +5,8 @@ on its AEC conversion, then agora's checks of the kernel contract: seed determin
 records, rewards within the game's :meth:`~agora.engine.kernel.GameKernel.payoff_bounds`,
 well-formed action specs (valid JSON schema, ``validate`` agreeing with the schema and the
 regex), observations inside the observation space, checkpoint round trips and a smoke run to
-completion. ``conformance_configs(name)`` lists representative configs of the built-in games
-(a new game may provide its own as a ``conformance_configs`` class attribute of its kernel).
+completion. ``conformance_configs(name)`` lists the representative configs a game declares as
+the ``conformance_configs`` class attribute of its kernel (its default config otherwise).
 
 Use from a test suite::
 
@@ -43,26 +43,6 @@ __all__ = [
     "conformance_configs",
 ]
 
-_BUILTIN_CONFIGS: dict[str, list[dict[str, Any]]] = {
-    "p_beauty": [
-        {},  # integer guesses on [0, 100], p = 2/3, n = 10, winner takes the prize, one round
-        {"integer": False, "rounds": 3, "n_players": 4},
-        {"payoff": "distance", "rounds": 2, "n_players": 5},
-        {"p": 4 / 3, "payoff": "distance", "n_players": 6, "prize": 10.0},
-        {"p": 1.0, "n_players": 2, "lower": 1.0, "upper": 7.0, "rounds": 2},
-        {"p": 0.5, "lower": 20.0, "upper": 60.0, "integer": False, "payoff": "distance",
-         "n_players": 3},
-    ],
-    "dictator": [
-        {},  # give variant, $10 in $1 steps, one round
-        {"variant": "take", "take_bound": 5.0, "recipient_endowment": 5.0},
-        {"step": None, "endowment": 7.5},
-        {"variant": "take", "take_bound": 2.5, "recipient_endowment": 4.0, "step": 0.5,
-         "rounds": 4, "rotate_roles": True},
-        {"rounds": 3, "rotate_roles": True, "recipient_endowment": 2.0},
-    ],
-}
-
 _N_INSTANCES = 64
 _TOL = 1e-9
 
@@ -76,11 +56,9 @@ def _check(ok: Any, message: str) -> None:
 def conformance_configs(name: str) -> list[dict[str, Any]]:
     """Representative configs of game ``name`` (config keyword dicts for ``agora.make``).
 
-    Built-in games have a curated list; another game gets its kernel's
-    ``conformance_configs`` class attribute if it has one, else its default config.
+    A game declares them as its kernel's ``conformance_configs`` class attribute; a game that
+    declares none is checked with its default config.
     """
-    if name in _BUILTIN_CONFIGS:
-        return [dict(c) for c in _BUILTIN_CONFIGS[name]]
     own = getattr(REGISTRY.get(name).kernel_cls, "conformance_configs", None)
     return [dict(c) for c in own] if own else [{}]
 

@@ -73,7 +73,7 @@ class GameKernel(ABC):
     name: ClassVar[str]
     """Registry name of the game."""
     roles: ClassVar[tuple[str, ...]]
-    """Names of the roles a player slot can take (e.g. ``("dictator", "recipient")``)."""
+    """Names of the roles a player slot can take (e.g. ``("proposer", "responder")``)."""
     config_cls: ClassVar[type[GameConfig]]
     prompts: ClassVar[GamePrompts]
     action_dtype: ClassVar[type] = np.float64

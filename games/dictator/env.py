@@ -47,6 +47,15 @@ class DictatorKernel(GameKernel):
     name: ClassVar[str] = "dictator"
     roles: ClassVar[tuple[str, ...]] = ("dictator", "recipient")
     config_cls: ClassVar[type[DictatorConfig]] = DictatorConfig
+    conformance_configs: ClassVar[tuple[dict[str, Any], ...]] = (
+        {},  # give variant, $10 in $1 steps, one round
+        {"variant": "take", "take_bound": 5.0, "recipient_endowment": 5.0},
+        {"step": None, "endowment": 7.5},
+        {"variant": "take", "take_bound": 2.5, "recipient_endowment": 4.0, "step": 0.5,
+         "rounds": 4, "rotate_roles": True},
+        {"rounds": 3, "rotate_roles": True, "recipient_endowment": 2.0},
+    )
+    """Representative configs checked by :mod:`agora.testing`."""
     prompts = prompts.PROMPTS
     theory = theory
     config: DictatorConfig

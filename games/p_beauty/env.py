@@ -47,6 +47,16 @@ class PBeautyKernel(GameKernel):
     name: ClassVar[str] = "p_beauty"
     roles: ClassVar[tuple[str, ...]] = ("player",)
     config_cls: ClassVar[type[PBeautyConfig]] = PBeautyConfig
+    conformance_configs: ClassVar[tuple[dict[str, Any], ...]] = (
+        {},  # integer guesses on [0, 100], p = 2/3, n = 10, winner takes the prize, one round
+        {"integer": False, "rounds": 3, "n_players": 4},
+        {"payoff": "distance", "rounds": 2, "n_players": 5},
+        {"p": 4 / 3, "payoff": "distance", "n_players": 6, "prize": 10.0},
+        {"p": 1.0, "n_players": 2, "lower": 1.0, "upper": 7.0, "rounds": 2},
+        {"p": 0.5, "lower": 20.0, "upper": 60.0, "integer": False, "payoff": "distance",
+         "n_players": 3},
+    )
+    """Representative configs checked by :mod:`agora.testing`."""
     prompts = prompts.PROMPTS
     theory = theory
     config: PBeautyConfig
