@@ -75,6 +75,16 @@ class DecisionBatch:
         """The game config shared by every decision."""
         return self.kernel.config
 
+    @property
+    def theory(self) -> Any:
+        """The game's theory (see :mod:`agora.engine.contract`), or ``None``."""
+        return self.kernel.theory
+
+    def view(self) -> Any:
+        """What the deciding players may know, as the game's typed view for scripted play
+        (:meth:`GameKernel.decision_view`); scripted policies read this, not the kernel."""
+        return self.kernel.decision_view(self.instances, self.players)
+
     def spec(self, player: int) -> Spec:
         """Action spec of a player slot (cached per batch)."""
         spec = self._specs.get(player)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from agora.engine.contract import GameHooks
 from agora.engine.streams import Streams
 from agora.engine.structured import Spec
 
@@ -78,6 +79,12 @@ class GameKernel(ABC):
     prompts: ClassVar[GamePrompts]
     action_dtype: ClassVar[type] = np.float64
     """dtype of the runner's action arrays: ``object`` for structured (dict) actions."""
+    theory: ClassVar[Any] = None
+    """The game's theory: a :class:`~agora.engine.contract.SimultaneousTheory` or
+    :class:`~agora.engine.contract.SequentialTheory` (usually its ``theory`` module), or
+    ``None``."""
+    hooks: ClassVar[GameHooks] = GameHooks()
+    """Analysis hooks (:class:`~agora.engine.contract.GameHooks`); defaults when not given."""
 
     def __init__(self, config: GameConfig, n_instances: int,
                  rng: Streams | np.random.Generator) -> None:
@@ -164,6 +171,15 @@ class GameKernel(ABC):
     @abstractmethod
     def observation_array(self, instance: int, player: int) -> Any:
         """The observation as a value of :meth:`observation_space`."""
+
+    def decision_view(self, instances: np.ndarray, players: np.ndarray) -> Any:
+        """What the acting players may know, as one typed columnar view for scripted play.
+
+        Scripted policies and a :class:`~agora.engine.contract.SequentialTheory` read this view,
+        never kernel attributes. The default raises: games whose scripted players need more
+        than the config (turn-based games) override it.
+        """
+        raise TypeError(f"game {self.name!r} provides no decision view for scripted play")
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:

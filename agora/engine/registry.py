@@ -21,7 +21,10 @@ ENTRY_POINT_GROUP = "agora.games"
 """Entry-point group through which packages (agora's own games included) register games.
 
 Each entry point names a module with a ``KERNELS`` tuple of game kernels, or one kernel class:
-``[project.entry-points."agora.games"] my_game = "my_package.my_game"``.
+``[project.entry-points."agora.games"] my_game = "my_package.my_game"``. The module may also
+carry ``POLICIES``, a mapping of policy kind names to factories of the game's own scripted
+players, and ``LLM_PRESETS``, a mapping of kind names to default settings of LLM players
+(see :mod:`agora.engine.contract`).
 """
 
 
@@ -53,6 +56,8 @@ class GameRegistry:
         self._group = group
         self._loaded: set[tuple[str, str]] = set()
         self._scanned = False
+        self._policies: dict[str, Any] = {}
+        self._llm_presets: dict[str, dict[str, Any]] = {}
 
     def refresh(self) -> None:
         """Look for entry points again (a package installed or put on ``sys.path`` since)."""
@@ -73,8 +78,11 @@ class GameRegistry:
                 warnings.warn(f"game entry point {ep.name!r} ({ep.value}) failed to load: "
                               f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
                 continue
-            kernels = (getattr(target, "KERNELS", ()) if isinstance(target, types.ModuleType)
-                       else (target,))
+            is_module = isinstance(target, types.ModuleType)
+            kernels = getattr(target, "KERNELS", ()) if is_module else (target,)
+            if is_module:
+                self._add_kinds(ep.name, dict(getattr(target, "POLICIES", {}) or {}),
+                                dict(getattr(target, "LLM_PRESETS", {}) or {}))
             for kernel_cls in kernels:
                 if not (isinstance(kernel_cls, type) and issubclass(kernel_cls, GameKernel)):
                     warnings.warn(f"game entry point {ep.name!r} ({ep.value}) names "
@@ -83,6 +91,28 @@ class GameRegistry:
                     continue
                 if kernel_cls.name not in self._entries:
                     self.register(kernel_cls)
+
+    def _add_kinds(self, source: str, policies: dict[str, Any],
+                   presets: dict[str, dict[str, Any]]) -> None:
+        for kind in (*policies, *presets):
+            if kind in self._policies or kind in self._llm_presets:
+                warnings.warn(f"game entry point {source!r} declares policy kind {kind!r} "
+                              "that another game declared first; keeping the first",
+                              RuntimeWarning, stacklevel=4)
+        for kind, factory in policies.items():
+            self._policies.setdefault(kind, factory)
+        for kind, preset in presets.items():
+            self._llm_presets.setdefault(kind, dict(preset))
+
+    def policy_kinds(self) -> dict[str, Any]:
+        """Scripted players that games ship (``POLICIES`` of their packages), by kind name."""
+        self._load_entry_points()
+        return dict(self._policies)
+
+    def llm_presets(self) -> dict[str, dict[str, Any]]:
+        """Default settings of games' LLM players (``LLM_PRESETS``), by kind name."""
+        self._load_entry_points()
+        return {k: dict(v) for k, v in self._llm_presets.items()}
 
     def register(self, kernel_cls: type[GameKernel], description: str | None = None) -> None:
         """Add a game kernel under its ``name``."""
