@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agora.engine.records import RunResult, load_run
 from agora.engine.registry import list_games, make, register
 from agora.engine.rundir import CorruptRunError, PartialRunError
 from agora.engine.runner import Personas, Runner
+from agora.results import RunResult, load_run
 from agora.run_api import run
 
 if TYPE_CHECKING:

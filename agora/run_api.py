@@ -11,9 +11,9 @@ import polars as pl
 from agora.engine.kernel import GameConfig
 from agora.engine.limits import MAX_SEATS
 from agora.engine.population_run import PERSONA_RECORD_COLUMNS, run_population
-from agora.engine.records import RunResult
 from agora.engine.registry import REGISTRY, make_config
 from agora.engine.runner import Personas, PolicySpec, Runner
+from agora.results import RunResult
 
 if TYPE_CHECKING:
     from populations.model import PopulationModel
@@ -24,7 +24,8 @@ def run(game: str, *, policy: PolicySpec, n_instances: int | None = None, seed: 
         personas: Personas | pl.DataFrame | None = None, config: GameConfig | None = None,
         population: PopulationModel | None = None, rounds: int | None = None,
         social_info: bool = True, **game_config: Any) -> RunResult:
-    """Play ``n_instances`` copies of ``game`` with batched policies and return the records.
+    """Play ``n_instances`` copies of ``game`` with batched policies and return the records
+    (a :class:`agora.results.RunResult`: in Jupyter it shows its summary).
 
     Args:
         game: Registered game name (see :func:`agora.list_games`).
@@ -54,9 +55,9 @@ def run(game: str, *, policy: PolicySpec, n_instances: int | None = None, seed: 
                              "personas= or n_instances=: the matchmaker seats the groups)")
         if rounds is None:
             raise ValueError("with population=, rounds= (matchmaking rounds) is required")
-        return run_population(game, population=population, policy=policy, rounds=rounds,
-                              seed=seed, out=out, resume=resume, progress=progress,
-                              social_info=social_info, game_config=game_config)
+        return RunResult.of(run_population(
+            game, population=population, policy=policy, rounds=rounds, seed=seed, out=out,
+            resume=resume, progress=progress, social_info=social_info, game_config=game_config))
     if rounds is not None:
         game_config["rounds"] = rounds
     if config is not None and game_config:
@@ -69,9 +70,10 @@ def run(game: str, *, policy: PolicySpec, n_instances: int | None = None, seed: 
         raise TypeError(f"personas must be a polars DataFrame of personas (e.g. "
                         f"populations.synthesize(n, seed=...)) or agora.Personas, got "
                         f"{type(personas).__name__}")
-    return Runner(game, config if config is not None else game_config, policy=policy,
-                  n_instances=1 if n_instances is None else n_instances, seed=seed, out=out,
-                  resume=resume, progress=progress, personas=personas).run()
+    return RunResult.of(Runner(
+        game, config if config is not None else game_config, policy=policy,
+        n_instances=1 if n_instances is None else n_instances, seed=seed, out=out,
+        resume=resume, progress=progress, personas=personas).run())
 
 
 def seat_personas(game: str, config: GameConfig, frame: pl.DataFrame,

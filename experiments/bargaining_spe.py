@@ -101,9 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: ExperimentArgs, cfg: BargainingSpeConfig | None = None) -> int:
     """Play the grid and the ultimatum game; print the tables."""
     import agora
-    from agora.analysis.equilibria import nash_bargaining_split, rubinstein_share
     from games.bargaining import theory
     from games.bargaining.config import BargainingConfig
+    from games.bargaining.theory import nash_bargaining_payoffs, rubinstein_share
 
     cfg = cfg or config_for(args)
     agents = Agents(args)
@@ -132,7 +132,7 @@ def run(args: ExperimentArgs, cfg: BargainingSpeConfig | None = None) -> int:
             deal = end.filter(pl.col("agreed") == 1.0)
             spe = theory.spe_share_a(BargainingConfig(**game), True)
             ruby = rubinstein_share(da, db) if da * db < 1 else math.nan
-            nbs = nash_bargaining_split(1.0)[0]
+            nbs = nash_bargaining_payoffs(1.0)[0]
             est = {k: column_estimate(v, k, n_boot=cfg.n_boot, rng=rng) for k, v in {
                 "agreed": end["agreed"], "share": deal["share_a"],
                 "efficiency": end["efficiency"], "fairness": deal["fairness"]}.items()}

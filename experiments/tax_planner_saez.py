@@ -27,19 +27,18 @@ import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from agora.engine.by_role import ByRolePolicy
 from agora.engine.runner import Personas, Runner
+from agora.policies import make_policy
 from agora.policies.base import Policy
-from agora.policies.tax import (
+from games.tax_planner import TaxConfig, theory
+from games.tax_planner.metrics import rate_columns, year_table
+from games.tax_planner.players import (
     BestResponseWorker,
-    ByRolePolicy,
     SaezPlanner,
     StackelbergPlanner,
     USPlanner,
-    llm_planner,
-    llm_worker,
 )
-from games.tax_planner import TaxConfig, theory
-from games.tax_planner.metrics import rate_columns, year_table
 from games.tax_planner.population import census_workers
 
 
@@ -85,15 +84,15 @@ def game_config(cfg: ExperimentConfig, skills: np.ndarray) -> TaxConfig:
 
 def make_llm_backend(cfg: ExperimentConfig) -> Any:
     """The backend named by ``--backend`` / ``--model`` (the embedded model by default)."""
-    from agora.llm import default_backend, make_backend
+    from agora.llm.registry import BACKENDS, DEFAULT_BACKEND
 
+    spec = BACKENDS.get(cfg.backend or DEFAULT_BACKEND)
     options: dict[str, Any] = {}
     if cfg.model is not None:
-        kind = cfg.backend or "llamacpp"
-        options["model_path" if kind == "llamacpp" else "model"] = cfg.model
-    if cfg.backend is None and not options:
-        return default_backend()
-    return make_backend(cfg.backend or "llamacpp", **options)
+        if spec.model_option is None:
+            raise ValueError(f"--model does not apply to the {spec.name} backend")
+        options[spec.model_option] = cfg.model
+    return spec.create(**options)
 
 
 def benchmarks(skills: np.ndarray, game: TaxConfig,
@@ -189,7 +188,8 @@ def plot_welfare(years: pl.DataFrame, bench: dict[str, tuple[np.ndarray, float]]
 def main(argv: list[str] | None = None) -> int:
     """Run the comparison and write records, tables and figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=None, help="llamacpp, openai or vllm")
+    parser.add_argument("--backend", default=None, help="a registered LLM backend (see "
+                        "`agora backends`; default: the embedded llamacpp)")
     parser.add_argument("--model", default=None, help="model path (llamacpp) or name")
     parser.add_argument("--n", type=int, default=None, help="census workers")
     parser.add_argument("--tax-years", type=int, default=None)
@@ -220,12 +220,12 @@ def main(argv: list[str] | None = None) -> int:
         "stackelberg": StackelbergPlanner(max_evaluations=cfg.max_evaluations),
         "saez": SaezPlanner(), "us": USPlanner()}
     if backend is not None:
-        planners["llm"] = llm_planner(backend)
+        planners["llm"] = make_policy("tax_llm_planner", backend=backend)
     frames, llm_telemetry, seconds = [], {}, {}
     for label, planner in planners.items():
         workers: Policy = BestResponseWorker()
         if label == "llm" and cfg.llm_workers:
-            workers = llm_worker(backend)
+            workers = make_policy("tax_llm_worker", backend=backend)
         t0 = time.perf_counter()
         rec, telemetry = run_planner(label, planner, workers, game, personas, cfg.seed)
         seconds[label] = time.perf_counter() - t0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,9 @@ import pytest
 from agora.analysis import baselines as bl
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "human"
+GAME_DATA = {"bargaining": "ultimatum", "dictator": "dictator", "p_beauty": None}
+"""Games shipping human data -> the rows of the shared Forsythe table they hold (None: the
+game's files are verbatim copies)."""
 
 
 def test_packaged_baselines_listed() -> None:
@@ -72,32 +76,37 @@ def test_default_baseline_by_game() -> None:
 
 
 def test_provenance_shipped() -> None:
-    text = resources.files("agora.analysis.data").joinpath("PROVENANCE.md").read_text()
+    assert bl.data_packages() == [f"games.{g}.data" for g in GAME_DATA]
+    text = "".join(resources.files(f"games.{g}.data").joinpath("PROVENANCE.md").read_text()
+                   for g in GAME_DATA)
     for source in ("Nagel", "Forsythe", "Engel", "Oosterbeek"):
         assert source in text
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="shared data folder not present")
 def test_packaged_files_match_shared_sources() -> None:
-    manifest = json.loads(resources.files("agora.analysis.data").joinpath(
-        "baselines.json").read_text())
-    for name, digest in manifest["sources"].items():
-        assert hashlib.sha256((SHARED / name).read_bytes()).hexdigest() == digest, name
-    for name in ("nagel1995_first_period_summary.csv", "nagel1995_table1_means_medians.csv",
-                 "forsythe1994_appendixB_offers.csv"):
-        packaged = resources.files("agora.analysis.data").joinpath(name).read_bytes()
-        assert packaged == (SHARED / name).read_bytes(), name
+    for game, rows_of in GAME_DATA.items():
+        data = resources.files(f"games.{game}.data")
+        manifest = json.loads(data.joinpath("baselines.json").read_text())
+        for name, digest in manifest["sources"].items():
+            assert hashlib.sha256((SHARED / name).read_bytes()).hexdigest() == digest, name
+        for name in (n for n in manifest["sources"] if n.endswith(".csv")):
+            lines = (SHARED / name).read_text().splitlines(keepends=True)
+            if rows_of is not None:  # the game ships its own rows of a shared table
+                lines = lines[:1] + [r for r in lines[1:] if r.split(",")[2] == rows_of]
+            assert data.joinpath(name).read_text() == "".join(lines), name
 
 
 def test_build_script_regenerates_identical_manifest(tmp_path: Path) -> None:
     if not SHARED.is_dir():
         pytest.skip("shared data folder not present")
-    from agora.analysis.data import build
-
-    manifest = build.build(SHARED, tmp_path)
-    packaged = json.loads(resources.files("agora.analysis.data").joinpath(
-        "baselines.json").read_text())
-    assert manifest == packaged
+    for game in GAME_DATA:
+        build = importlib.import_module(f"games.{game}.data.build")
+        (tmp_path / game).mkdir()
+        manifest = build.build(SHARED, tmp_path / game)
+        packaged = json.loads(resources.files(f"games.{game}.data").joinpath(
+            "baselines.json").read_text())
+        assert manifest == packaged
 
 
 def test_compare_identical_sample_has_zero_distance() -> None:
@@ -146,3 +155,17 @@ def test_compare_record_tables() -> None:
     assert bl.compare(dictator, "engel2011_dictator").agent_mean == pytest.approx(0.25)
     with pytest.raises(ValueError):
         bl.compare(np.array([1.0]), "engel2011_dictator")
+
+
+def test_game_hooks_choose_and_match_baselines() -> None:
+    from games.p_beauty.config import PBeautyConfig
+    from games.p_beauty.hooks import PBeautyHooks
+
+    assert PBeautyHooks().default_baseline(PBeautyConfig(p=1.2)) == "nagel1995_p4_3"
+    assert bl.default_baseline("ultimatum") == "oosterbeek2004_ultimatum"
+    assert bl.default_baseline("bargaining") is None
+    nagel = bl.load_baseline("nagel1995_p2_3")
+    assert nagel.match_params == ("p",) and nagel.package == "games.p_beauty.data"
+    assert "differs from the baseline's p" in bl.compare(
+        np.array([30.0, 40.0, 50.0]), nagel, {"p": 0.5}).notes
+    assert bl.load_baseline("forsythe1994_ultimatum_5_pay").roles == ("proposer",)

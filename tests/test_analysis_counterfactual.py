@@ -79,3 +79,10 @@ def test_dictator_regret_is_amount_given() -> None:
 def test_unsupported_game() -> None:
     with pytest.raises((ValueError, KeyError)):
         counterfactual_payoffs(pl.DataFrame({"action": [1.0]}), "no_such_game", {})
+
+
+def test_game_without_payoffs_is_refused() -> None:
+    records = pl.DataFrame({"instance": [0], "round": [0], "agent": ["player_0"],
+                            "action": [1.0], "reward": [0.0]})
+    with pytest.raises(ValueError, match="gives no payoffs of action profiles"):
+        counterfactual_payoffs(records, "negotiation", {})

@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agora.analysis import equilibria as eq
+from games.bargaining.theory import nash_bargaining_payoffs, rubinstein_share
+from games.tax_planner.theory import pareto_tail_parameter, saez_top_rate
 
 MATCHING_PENNIES = np.array([[[1, -1], [-1, 1]], [[-1, 1], [1, -1]]], dtype=float)
 BATTLE_OF_SEXES = np.array([[[2, 0], [0, 1]], [[1, 0], [0, 2]]], dtype=float)
@@ -118,54 +120,46 @@ def test_solver_equilibria_have_zero_nash_conv(seed: int) -> None:
 @pytest.mark.parametrize(("d1", "d2", "expected"), [
     (0.95, 0.95, 1 / 1.95), (0.9, 0.8, 0.2 / 0.28), (0.0, 0.5, 0.5), (0.5, 0.0, 1.0)])
 def test_rubinstein_share(d1: float, d2: float, expected: float) -> None:
-    assert eq.rubinstein_share(d1, d2) == pytest.approx(expected)
+    assert rubinstein_share(d1, d2) == pytest.approx(expected)
 
 
 def test_rubinstein_equal_discount_and_finite_horizon() -> None:
-    assert eq.rubinstein_share(0.9) == pytest.approx(1 / 1.9)
-    assert eq.rubinstein_finite_share(0.9, 0.8, horizon=1) == 1.0
-    assert eq.rubinstein_finite_share(0.9, 0.8, horizon=2) == pytest.approx(1 - 0.8)
-    assert eq.rubinstein_finite_share(0.9, 0.8, horizon=3) == pytest.approx(1 - 0.8 * (1 - 0.9))
+    assert rubinstein_share(0.9, 0.9) == pytest.approx(1 / 1.9)
+    assert rubinstein_share(0.9, 0.8, horizon=1) == 1.0
+    assert rubinstein_share(0.9, 0.8, horizon=2) == pytest.approx(1 - 0.8)
+    assert rubinstein_share(0.9, 0.8, horizon=3) == pytest.approx(1 - 0.8 * (1 - 0.9))
     # GLEE base configuration: T = 99, δ = 0.95: close to the infinite-horizon share
-    assert eq.rubinstein_finite_share(0.95, 0.95, horizon=99) == \
-        pytest.approx(1 / 1.95, abs=1e-2)
-    assert eq.rubinstein_finite_share(0.9, 0.8, horizon=401) == \
-        pytest.approx(eq.rubinstein_share(0.9, 0.8), abs=1e-12)
-    path = eq.rubinstein_path(0.95)
-    assert path["agreement_round"] == 1 and path["responder_share"] == pytest.approx(0.95 / 1.95)
-    with pytest.raises(ValueError):
-        eq.rubinstein_share(1.0, 1.0)
+    assert rubinstein_share(0.95, 0.95, horizon=99) == pytest.approx(1 / 1.95, abs=1e-2)
+    assert rubinstein_share(0.9, 0.8, horizon=401) == \
+        pytest.approx(rubinstein_share(0.9, 0.8), abs=1e-12)
+    # no discounting: a continuum of equilibria; the stationary split 1/2 is returned
+    assert rubinstein_share(1.0, 1.0) == 0.5
 
 
 def test_nash_bargaining() -> None:
-    assert eq.nash_bargaining_split() == (0.5, 0.5)
-    assert eq.nash_bargaining_split(10, 2, 4) == (4.0, 6.0)
-    assert eq.nash_bargaining_split(1, weight=0.7)[0] == pytest.approx(0.7)
+    assert nash_bargaining_payoffs(1.0) == (0.5, 0.5)
+    assert nash_bargaining_payoffs(10, 2, 4) == (4.0, 6.0)
+    assert nash_bargaining_payoffs(1, weight=0.7)[0] == pytest.approx(0.7)
     x = np.linspace(0, 1, 101)
-    assert x[eq.nash_bargaining_solution(x, 1 - x)] == pytest.approx(0.5)
-    assert x[eq.nash_bargaining_solution(x, 1 - x, d=(0.2, 0.0))] == pytest.approx(0.6)
+    assert x[eq.nash_bargaining_index(x, 1 - x)] == pytest.approx(0.5)
+    assert x[eq.nash_bargaining_index(x, 1 - x, d=(0.2, 0.0))] == pytest.approx(0.6)
 
 
 @pytest.mark.parametrize(("a", "e", "g", "expected"), [
     (1.5, 0.25, 0.0, 0.727), (2.0, 0.25, 0.0, 0.667), (1.5, 0.5, 0.0, 0.571),
     (1.5, 0.25, 1.0, 0.0)])
 def test_saez_top_rate_facts(a: float, e: float, g: float, expected: float) -> None:
-    assert eq.saez_top_rate(a, e, g) == pytest.approx(expected, abs=5e-4)
+    assert saez_top_rate(a, e, g) == pytest.approx(expected, abs=5e-4)
 
 
 def test_saez_welfare_weight_formula() -> None:
-    assert eq.saez_top_rate(1.5, 0.4, 0.2) == pytest.approx(0.8 / (0.8 + 0.6))
+    assert saez_top_rate(1.5, 0.4, 0.2) == pytest.approx(0.8 / (0.8 + 0.6))
 
 
 def test_pareto_tail_parameter_recovers_pareto_a() -> None:
     rng = np.random.default_rng(0)
     z = 100_000 * (1 + rng.pareto(2.0, size=400_000))  # Pareto with a = 2 above 100k
-    assert eq.pareto_tail_parameter(z, 200_000) == pytest.approx(2.0, rel=0.03)
-
-
-def test_ultimatum_spe_offer() -> None:
-    assert eq.ultimatum_spe_offer(10) == 0.0
-    assert eq.ultimatum_spe_offer(10, step=1) == 1.0
+    assert pareto_tail_parameter(z, 200_000) == pytest.approx(2.0, rel=0.03)
 
 
 def test_p_beauty_benchmark_from_theory() -> None:

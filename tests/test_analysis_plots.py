@@ -11,8 +11,9 @@ from matplotlib.figure import Figure
 
 from agora.analysis import plots
 from agora.analysis.baselines import load_baseline
-from agora.analysis.equilibria import rubinstein_share, saez_top_rate
 from agora.analysis.subgroups import available_subgroups, subgroup_table
+from games.bargaining.theory import rubinstein_share
+from games.tax_planner.theory import saez_top_rate
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -46,7 +47,7 @@ def test_giving_distribution_with_each_baseline_kind() -> None:
 
 def test_bargaining_split() -> None:
     x = np.random.default_rng(2).uniform(0.4, 0.6, 50)
-    _renders(plots.bargaining_split(x, spe_share=rubinstein_share(0.95)))
+    _renders(plots.bargaining_split(x, spe_share=rubinstein_share(0.95, 0.95)))
 
 
 def test_tax_schedule_and_welfare_over_time() -> None:

@@ -157,3 +157,54 @@ def test_turn_based_report_measures_outcomes_against_the_spe(game: str) -> None:
     md = report.to_markdown()
     assert "Outcomes against the subgame-perfect equilibrium" in md
     assert "benchmark: not available" not in md
+
+
+@pytest.mark.parametrize("game", ["p_beauty", "dictator", "bargaining", "ultimatum",
+                                  "negotiation", "item_division", "tax_planner"])
+def test_every_game_reports_and_shows(game: str) -> None:
+    """The report and ``agora show`` ask each game through its hooks; none may fail."""
+    from agora.cli.show import summary
+
+    result = agora.run(game, policy=RandomPolicy(), n_instances=3, seed=1, progress=False)
+    report = analyse(result, n_boot=5)
+    assert set(report.sections) == {sid for sid, _ in SECTIONS}
+    assert "welfare.utilitarian" in report.estimates
+    table = summary(result)
+    assert ("equilibrium_action" in table.columns) == (game in ("p_beauty", "dictator"))
+
+
+def test_report_catches_only_expected_errors(p_beauty_run: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from agora.analysis.report import CATALOGUE, Analysis
+
+    def no_data(ctx: object, params: object) -> None:
+        raise ValueError("too few guesses")
+
+    def bug(ctx: object, params: object) -> None:
+        raise TypeError("a bug")
+
+    monkeypatch.setitem(CATALOGUE, "level_k_mixture",
+                        Analysis("rationality", 30, "level-k mixture", no_data))
+    md = analyse(p_beauty_run, n_boot=5).to_markdown()
+    assert "level-k mixture: not available (too few guesses)." in md
+    monkeypatch.setitem(CATALOGUE, "level_k_mixture",
+                        Analysis("rationality", 30, "level-k mixture", bug))
+    with pytest.raises(TypeError, match="a bug"):
+        analyse(p_beauty_run, n_boot=5)
+
+
+def test_unknown_analysis_kind_is_reported(p_beauty_run: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from agora.engine.contract import AnalysisSpec
+    from games.p_beauty.hooks import PBeautyHooks
+
+    original = PBeautyHooks.analyses
+    monkeypatch.setattr(PBeautyHooks, "analyses", lambda self, config: (
+        *original(self, config), AnalysisSpec("no_such_analysis")))
+    md = analyse(p_beauty_run, n_boot=5).to_markdown()
+    assert "Analysis 'no_such_analysis' that the game asks for is not in the report's" in md
+
+
+def test_unknown_baseline_is_an_error(p_beauty_run: Path) -> None:
+    with pytest.raises(ValueError, match="unknown baseline 'nope'"):
+        analyse(p_beauty_run, baseline="nope")

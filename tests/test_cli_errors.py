@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_cli import GOOD_TOML, _main_error  # the shared spec and one-line check
@@ -129,8 +130,6 @@ def test_backend_flags_refused_where_they_would_not_apply(
         http_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 14.5: --backend/--policy-server are applied or refused, never silently ignored."""
-    monkeypatch.delenv("AGORA_POLICY_SERVER", raising=False)
-    monkeypatch.delenv("AGORA_BACKEND", raising=False)
     named = tmp_path / "named.toml"
     named.write_text(LLM_TOML + 'backend = "llamacpp"\n')
     line = _main_error(capsys, "run", str(named), "--policy-server", http_server)
@@ -157,6 +156,10 @@ def test_backend_flags_refused_where_they_would_not_apply(
         capsys, "run", str(own), "--policy-server", http_server)
     assert "--backend openai needs --policy-server" in _main_error(
         capsys, "run", str(scripted), "--backend", "openai")
+    assert "--backend vllm needs --model" in _main_error(
+        capsys, "run", str(scripted), "--backend", "vllm")
+    assert "--backend llamacpp --model x.gguf would have no effect" in _main_error(
+        capsys, "run", str(scripted), "--backend", "llamacpp", "--model", "x.gguf")
     assert "--policy-server needs the openai backend" in _main_error(
         capsys, "run", str(scripted), "--backend", "llamacpp", "--policy-server", http_server)
     assert "must be an http(s) URL" in _main_error(capsys, "run", str(scripted),
@@ -165,19 +168,20 @@ def test_backend_flags_refused_where_they_would_not_apply(
 
 def test_policy_server_flag_applies_to_default_backends(
         http_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An LLM policy without its own backend gets the server of --policy-server."""
-    from agora.cli import main as cli_main
-    from agora.llm import default_backend
+    """An LLM policy without its own backend gets the server of --policy-server, as an
+    argument: nothing is left in the environment."""
+    import os
 
-    monkeypatch.delenv("AGORA_POLICY_SERVER", raising=False)
-    monkeypatch.delenv("AGORA_BACKEND", raising=False)
+    from agora.cli import main as cli_main
+
     spec = tmp_path / "llm.toml"
     spec.write_text(LLM_TOML)
     seen: list[str] = []
+    environ = dict(os.environ)
 
-    def fake_run(self: object) -> None:
-        backend = default_backend()
-        seen.append(backend.base_url)  # type: ignore[attr-defined]
+    def fake_run(self: Any) -> None:
+        seen.append(self.policies[0].backend.base_url)
+        assert dict(os.environ) == environ
         raise KeyboardInterrupt  # stop before any request
 
     monkeypatch.setattr("agora.engine.runner.Runner.run", fake_run)

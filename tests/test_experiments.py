@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from agora.llm.model_files import embedded_model_available
+from agora.llm.llamacpp.model_files import embedded_model_available
 from experiments import (
     bargaining_spe,
     census_tournament,

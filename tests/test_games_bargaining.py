@@ -15,7 +15,7 @@ from agora.engine.runner import Runner
 from agora.policies import EquilibriumPolicy, RandomPolicy
 from agora.policies.llm_prompts import build_messages
 from games.bargaining import BargainingConfig, BargainingKernel, UltimatumConfig, theory
-from games.bargaining.theory import nash_bargaining_solution, rubinstein_share
+from games.bargaining.theory import nash_bargaining_payoffs, rubinstein_share
 
 deltas = st.floats(0.01, 0.99)
 
@@ -44,10 +44,10 @@ def test_finite_horizon_hand_cases() -> None:
     assert rubinstein_share(0.9, 0.8, horizon=3) == pytest.approx(1 - 0.8 * (1 - 0.9))
     assert rubinstein_share(0.95, 0.95) == pytest.approx(1 / 1.95)
     assert theory.ultimatum_share() == 1.0
-    assert nash_bargaining_solution(10.0) == (5.0, 5.0)
-    assert nash_bargaining_solution(10.0, 2.0, 4.0) == (4.0, 6.0)
+    assert nash_bargaining_payoffs(10.0) == (5.0, 5.0)
+    assert nash_bargaining_payoffs(10.0, 2.0, 4.0) == (4.0, 6.0)
     with pytest.raises(ValueError, match="disagreement"):
-        nash_bargaining_solution(1.0, 1.0, 1.0)
+        nash_bargaining_payoffs(1.0, 1.0, 1.0)
     with pytest.raises(ValueError, match="delta_proposer"):
         rubinstein_share(1.5, 0.5)
 

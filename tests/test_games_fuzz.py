@@ -160,7 +160,7 @@ def _policies(game: str, cfg: Any) -> list[dict[str, Any]]:
         out += [{"kind": "level_k", "k": 2}, {"kind": "cognitive_hierarchy", "tau": 1.5}]
     if hasattr(theory, "action_utilities"):
         out += [{"kind": "quantal_response", "lam": 5.0, "grid_size": 11}]
-    if hasattr(theory, "offer_view"):
+    if hasattr(theory, "offer_actions"):
         out += [{"kind": "boulware"}, {"kind": "conceder"}, {"kind": "tit_for_tat"},
                 {"kind": "always_accept"}, {"kind": "always_reject"}]
     if game == "tax_planner":  # a by-role mixture of the tax players

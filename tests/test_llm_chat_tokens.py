@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from agora.engine.structured import clean_message
 from agora.llm import GenerationRequest, LlamaCppBackend, OpenAIBackend
-from agora.llm.chat_tokens import TemplateContentError, partition
+from agora.llm.llamacpp.chat_tokens import TemplateContentError, partition
 from agora.llm.vllm_backend import special_token_strings
 
 pytestmark = pytest.mark.llm

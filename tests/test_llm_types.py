@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import agora.llm as llm
-from agora.llm.model_files import GGUF_ENV, resolve_model_path
+from agora.llm.llamacpp.model_files import resolve_model_path
 from agora.llm.telemetry import Telemetry
 from agora.llm.types import Completion, Constraint, GenerationRequest, SamplingParams
 
@@ -65,26 +65,40 @@ def test_telemetry_snapshot_is_frozen_and_accumulates() -> None:
         snap.requests = 5  # type: ignore[misc]
 
 
-def test_registry_rejects_unknown_kind_and_incomplete_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ValueError, match="unknown backend kind"):
+def test_registry_rejects_unknown_kinds_and_options_and_ignores_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="unknown backend 'gpt-in-a-box'; registered: "
+                                         "llamacpp, openai, vllm"):
         llm.make_backend("gpt-in-a-box")
-    monkeypatch.setenv(llm.BACKEND_ENV, "openai")
-    monkeypatch.delenv(llm.SERVER_ENV, raising=False)
-    with pytest.raises(ValueError, match=llm.SERVER_ENV):
-        llm.default_backend()
-    monkeypatch.setenv(llm.SERVER_ENV, "http://127.0.0.1:9/v1")
-    backend = llm.default_backend(model="m")
+    with pytest.raises(ValueError, match="backend 'openai' needs option 'base_url'"):
+        llm.make_backend("openai")
+    with pytest.raises(ValueError, match="backend 'openai' has no option 'modle'"):
+        llm.make_backend("openai", base_url="http://127.0.0.1:9/v1", modle="m")
+    backend = llm.make_backend("openai", base_url="http://127.0.0.1:9/v1", model="m")
     assert isinstance(backend, llm.OpenAIBackend) and backend.base_url.endswith(":9/v1")
-    monkeypatch.setenv(llm.BACKEND_ENV, "vllm")
-    monkeypatch.delenv("AGORA_MODEL", raising=False)
-    with pytest.raises(ValueError, match="AGORA_MODEL"):
-        llm.default_backend()
+    with pytest.raises(ValueError, match="backend 'vllm' needs option 'model'"):
+        llm.make_backend("vllm")
+    for name in ("AGORA_BACKEND", "AGORA_POLICY_SERVER", "AGORA_MODEL"):  # once read; no more
+        monkeypatch.setenv(name, "openai")
+    assert llm.DEFAULT_BACKEND == "llamacpp"
+    assert llm.backend_names()[:3] == ("llamacpp", "openai", "vllm")
+
+
+def test_a_missing_backend_package_names_the_extra_to_install() -> None:
+    spec = llm.BackendSpec(name="ghost", target="agora_no_such_module:Ghost", extra="ghost")
+    with pytest.raises(ImportError, match=r"backend 'ghost' needs `pip install "
+                                          r"agora-sim\[ghost\]`"):
+        spec.create()
+    spec = llm.BackendSpec(name="ghost", target="agora_no_such_module:Ghost",
+                           install="agora-ghost")
+    with pytest.raises(ImportError, match="needs `pip install agora-ghost`"):
+        spec.create()
 
 
 def test_model_path_resolution(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(GGUF_ENV, str(tmp_path / "missing.gguf"))
-    with pytest.raises(FileNotFoundError, match=GGUF_ENV):
-        resolve_model_path()
+    monkeypatch.setenv("AGORA_GGUF", str(tmp_path / "missing.gguf"))  # no longer read
+    with pytest.raises(FileNotFoundError, match="model_path"):
+        resolve_model_path(tmp_path / "missing.gguf")
     wrong = tmp_path / "model.bin"
     wrong.write_bytes(b"x")
     with pytest.raises(ValueError, match="gguf"):
@@ -92,7 +106,8 @@ def test_model_path_resolution(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_importing_agora_llm_does_not_import_engines() -> None:
-    code = ("import sys, agora.llm, agora.server; "
+    code = ("import sys, agora.llm, agora.server, agora.llm.llamacpp.model_files; "
+            "agora.llm.backend_names(); "
             "bad = [m for m in ('vllm', 'llama_cpp', 'httpx', 'fastapi', 'torch') "
             "if m in sys.modules]; print(bad); assert not bad")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -105,7 +120,7 @@ def test_vllm_backend_import_error_names_the_extra() -> None:
     try:
         import vllm  # noqa: F401
     except ImportError:
-        with pytest.raises(ImportError, match=r"agora\[vllm\]"):
+        with pytest.raises(ImportError, match=r"needs `pip install agora-sim\[vllm\]`"):
             llm.VLLMBackend("any/model")
     else:
         pytest.skip("vLLM is installed")

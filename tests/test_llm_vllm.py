@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from agora.llm import Constraint, GenerationRequest, SamplingParams
+from agora.testing import check_backend
 
 if TYPE_CHECKING:
     from agora.llm.vllm_backend import VLLMBackend
@@ -34,6 +35,10 @@ def backend() -> Iterator[VLLMBackend]:
     b = Backend(MODEL, seed=0, gpu_memory_utilization=0.3, max_model_len=2048)
     yield b
     b.close()
+
+
+def test_vllm_passes_the_backend_conformance_check(backend: VLLMBackend) -> None:
+    check_backend(backend, close=False)  # the module's backend serves the other tests too
 
 
 def test_vllm_constraints_hold(backend: VLLMBackend) -> None:

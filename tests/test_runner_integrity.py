@@ -359,7 +359,7 @@ def test_legacy_finished_run_still_loads(tmp_path: Path) -> None:
 
 
 def test_prompts_of_role_policies_reach_the_log(tmp_path: Path) -> None:
-    from agora.policies.tax import ByRolePolicy
+    from agora.engine.by_role import ByRolePolicy
 
     out = tmp_path / "run"
     Runner("dictator", {"rounds": 2}, policy=ByRolePolicy(dictator=Prompting(),

@@ -29,6 +29,7 @@ from agora.llm import (
 )
 from agora.llm.base import Backend
 from agora.llm.types import Completion
+from agora.testing import check_backend
 
 pytestmark = pytest.mark.llm
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,6 +101,11 @@ def test_health_models_and_errors(server: Server) -> None:
         r = httpx.post(f"{server.url}/chat/completions", json=body, timeout=60)
         assert r.status_code == 400, (body, r.text)
         assert "message" in r.json()["error"]
+
+
+def test_openai_backend_passes_the_backend_conformance_check(server: Server) -> None:
+    """Against a real `agora serve`: every constraint kind, max_tokens, order, scoring."""
+    check_backend(OpenAIBackend(server.url, max_retries=0))
 
 
 def test_openai_backend_batch_is_constrained_and_batched(server: Server) -> None:

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import agora
+from agora.engine.by_role import ByRolePolicy
 from agora.engine.runner import Runner
-from agora.policies.tax import BestResponseWorker, ByRolePolicy, SchedulePlanner
 from games.tax_planner import TaxConfig, TaxPlannerKernel, theory
 from games.tax_planner.metrics import year_table
+from games.tax_planner.players import BestResponseWorker, SchedulePlanner
 from games.tax_planner.prompts import PROMPTS
 from games.tax_planner.utility import (
     best_response,

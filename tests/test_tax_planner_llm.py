@@ -8,10 +8,12 @@ import numpy as np
 import polars as pl
 import pytest
 
+from agora.engine.by_role import ByRolePolicy
 from agora.engine.runner import Personas, Runner
-from agora.policies.tax import ByRolePolicy, StackelbergPlanner, llm_planner, llm_worker
+from agora.policies import make_policy
 from games.tax_planner import TaxConfig
 from games.tax_planner.metrics import year_table
+from games.tax_planner.players import StackelbergPlanner
 from games.tax_planner.population import census_workers
 
 STATUSES = {"ok", "repaired", "fallback"}
@@ -25,8 +27,9 @@ def _llm_economy(n: int, tax_years: int, steps: int, *, llm_planner_on: bool = T
     cfg = TaxConfig(n_workers=n, tax_years=tax_years, steps_per_year=steps,
                     skills=tuple(workforce.skills))
     backend = default_backend()
-    planner = llm_planner(backend) if llm_planner_on else StackelbergPlanner(max_evaluations=200)
-    policy = ByRolePolicy(worker=llm_worker(backend), planner=planner)
+    planner = (make_policy("tax_llm_planner", backend=backend) if llm_planner_on
+               else StackelbergPlanner(max_evaluations=200))
+    policy = ByRolePolicy(worker=make_policy("tax_llm_worker", backend=backend), planner=planner)
     personas = Personas(ids=np.append(np.arange(n), -1)[None, :], texts=list(workforce.texts))
     start = time.perf_counter()
     result = Runner("tax_planner", cfg, policy=policy, personas=personas, progress=False,

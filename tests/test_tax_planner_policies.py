@@ -11,11 +11,13 @@ import numpy as np
 import polars as pl
 import pytest
 
+from agora.engine.by_role import ByRolePolicy
 from agora.engine.runner import Runner
 from agora.policies import make_policy
-from agora.policies.tax import (
+from games.tax_planner import TaxConfig, theory
+from games.tax_planner.metrics import worker_year_table, year_table
+from games.tax_planner.players import (
     BestResponseWorker,
-    ByRolePolicy,
     FlatPlanner,
     NoisyWorker,
     QuantalWorker,
@@ -23,8 +25,6 @@ from agora.policies.tax import (
     StackelbergPlanner,
     USPlanner,
 )
-from games.tax_planner import TaxConfig, theory
-from games.tax_planner.metrics import worker_year_table, year_table
 from games.tax_planner.population import census_workers
 
 

@@ -1,9 +1,12 @@
 """Human reference data and agent-versus-human comparisons.
 
-Packaged baselines (``agora/analysis/data``, provenance in its PROVENANCE.md): Nagel (1995)
-p-beauty first-period summaries and by-period session means; Forsythe et al. (1994) dictator and
-ultimatum offers (every Appendix B offer plus the reported summary statistics); Engel (2011)
-dictator meta-analysis; Oosterbeek et al. (2004) ultimatum meta-analysis.
+Human data ship with the games they belong to: a game's hooks name a data package
+(:attr:`agora.engine.contract.GameHooks.baseline_package`) holding ``baselines.json`` (one entry
+per baseline: citation, summary statistics, the CSV files it reads) plus the CSV files and a
+PROVENANCE.md, read with :mod:`importlib.resources`. This module collects the baselines of every
+registered game and never names a game; agora's own games ship Nagel (1995) p-beauty data,
+Forsythe et al. (1994) dictator and ultimatum offers and the Engel (2011) and Oosterbeek et al.
+(2004) meta-analyses.
 
 :func:`compare` measures how far agents' choices are from a baseline:
 
@@ -29,8 +32,6 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-DATA_PACKAGE = "agora.analysis.data"
-
 
 @dataclass(frozen=True, kw_only=True)
 class Baseline:
@@ -38,7 +39,7 @@ class Baseline:
 
     Attributes:
         name: Identifier used by ``compare`` and ``agora report --baseline``.
-        game: Game family (``p_beauty``, ``dictator``, ``ultimatum``).
+        game: The game the data come from (as the data package names it).
         measure: ``"guess"`` (p-beauty guesses on [0, 100]) or ``"share"`` (share of the pie).
         description, citation, status, notes: Provenance (status ``checked`` or ``cited``).
         mean, median, sd: Summary statistics as reported (NaN when not reported).
@@ -48,6 +49,9 @@ class Baseline:
         by_round: Human mean and median by round (rows ``round, mean, median``), if any.
         params: Treatment parameters (``p``, bounds, pie).
         extra: Other reported numbers (e.g. the rejection rate).
+        roles: Roles whose choices the data describe (others are left out of comparisons).
+        match_params: Keys of ``params`` a run's config should match (a note says when not).
+        package: The data package the baseline was read from.
     """
 
     name: str
@@ -67,25 +71,41 @@ class Baseline:
     params: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, float] = field(default_factory=dict)
     notes: str = ""
+    roles: tuple[str, ...] = ()
+    match_params: tuple[str, ...] = ()
+    package: str = ""
 
 
-def _data_text(name: str) -> str:
-    return resources.files(DATA_PACKAGE).joinpath(name).read_text()
+def data_packages() -> list[str]:
+    """Data packages of the registered games' hooks (each once, in game-name order)."""
+    from agora.engine.registry import REGISTRY
+
+    packages = (REGISTRY.get(g).kernel_cls.hooks.baseline_package for g in REGISTRY.names())
+    return list(dict.fromkeys(p for p in packages if p))
 
 
-def _data_csv(name: str) -> pl.DataFrame:
-    with resources.as_file(resources.files(DATA_PACKAGE).joinpath(name)) as path:
+def _data_csv(package: str, name: str) -> pl.DataFrame:
+    with resources.as_file(resources.files(package).joinpath(name)) as path:
         return pl.read_csv(path, infer_schema_length=None)
 
 
 @cache
-def _manifest() -> dict[str, Any]:
-    return json.loads(_data_text("baselines.json"))
+def _entries() -> dict[str, tuple[str, dict[str, Any]]]:
+    """Every packaged baseline by name: (data package, its baselines.json entry)."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for package in data_packages():
+        manifest = json.loads(resources.files(package).joinpath("baselines.json").read_text())
+        for entry in manifest["baselines"]:
+            if entry["name"] in out:
+                raise ValueError(f"baseline {entry['name']!r} is shipped by both "
+                                 f"{out[entry['name']][0]} and {package}")
+            out[entry["name"]] = (package, entry)
+    return out
 
 
 def list_baselines() -> list[str]:
-    """Names of the packaged baselines."""
-    return [b["name"] for b in _manifest()["baselines"]]
+    """Names of the packaged baselines of every registered game."""
+    return list(_entries())
 
 
 def _num(x: Any) -> float:
@@ -95,19 +115,19 @@ def _num(x: Any) -> float:
 @cache
 def load_baseline(name: str) -> Baseline:
     """A packaged baseline by name."""
-    entries = {b["name"]: b for b in _manifest()["baselines"]}
+    entries = _entries()
     if name not in entries:
         raise KeyError(f"unknown baseline {name!r}; known: {', '.join(entries)}")
-    b = entries[name]
+    package, b = entries[name]
     values = None
     if b.get("values_file"):
-        frame = _data_csv(b["values_file"]).with_columns(pl.col("pie_usd").cast(pl.String))
+        frame = _data_csv(package, b["values_file"]).with_columns(pl.col("pie_usd").cast(pl.String))
         for col, val in b.get("values_filter", {}).items():
             frame = frame.filter(pl.col(col) == val)
         values = frame["offer_share"].to_numpy().astype(np.float64)
     by_round = None
     if b.get("by_round_file"):
-        t = _data_csv(b["by_round_file"]).filter(pl.col("p") == b["by_round_p"])
+        t = _data_csv(package, b["by_round_file"]).filter(pl.col("p") == b["by_round_p"])
         by_round = (t.group_by("period").agg(pl.col("mean").mean(), pl.col("median").mean())
                     .with_columns((pl.col("period") - 1).alias("round")).sort("round")
                     .select("round", "mean", "median"))
@@ -120,28 +140,28 @@ def load_baseline(name: str) -> Baseline:
                     point_masses={float(k): float(v)
                                   for k, v in b.get("point_masses", {}).items()},
                     by_round=by_round, params=dict(b.get("params", {})), extra=extra,
-                    notes=b.get("notes", ""))
+                    notes=b.get("notes", ""), roles=tuple(b.get("roles", ())),
+                    match_params=tuple(b.get("match_params", ())), package=package)
 
 
-def default_baseline(game: str, config: dict[str, Any] | None = None) -> str | None:
-    """The natural baseline of a game (Nagel by the closest p; Engel for dictator)."""
-    config = config or {}
-    if game == "p_beauty":
-        p = float(config.get("p", 2 / 3))
-        options = [load_baseline(n) for n in list_baselines() if n.startswith("nagel1995")]
-        return min(options, key=lambda b: abs(b.params["p"] - p)).name
-    if game == "dictator":
-        return "engel2011_dictator"
-    if game == "ultimatum":
-        return "oosterbeek2004_ultimatum"
-    return None
+def default_baseline(game: str, config: dict[str, Any] | Any = None) -> str | None:
+    """The baseline the game's hooks choose for ``config`` (a dict or config object;
+    ``None``: the game's defaults), or ``None`` for an unknown game or one without data."""
+    from agora.analysis.equilibria import game_config, game_hooks
+    from agora.engine.registry import UnknownGameError
+
+    try:
+        hooks = game_hooks(game)
+    except UnknownGameError:
+        return None
+    return hooks.default_baseline(game_config(game, {} if config is None else config))
 
 
 # --------------------------------------------------------------------- agent values
 def agent_values(records: pl.DataFrame, baseline: Baseline,
                  config: dict[str, Any] | None = None) -> np.ndarray:
-    """The agents' choices in the baseline's measure (first round; dictators or proposers
-    when the records have roles).
+    """The agents' choices in the baseline's measure (first round; only the baseline's
+    ``roles`` when the records have roles).
 
     p-beauty guesses are rescaled to [0, 100] when the run used other bounds. Shares come from
     ``share_given`` / ``offer_share`` columns, else ``action`` over the config's endowment/pie.
@@ -150,8 +170,8 @@ def agent_values(records: pl.DataFrame, baseline: Baseline,
     frame = records
     if "round" in frame.columns:
         frame = frame.filter(pl.col("round") == frame["round"].min())
-    if baseline.measure == "share" and "role" in frame.columns:
-        movers = frame.filter(pl.col("role").cast(pl.String).is_in(["dictator", "proposer"]))
+    if baseline.roles and "role" in frame.columns:
+        movers = frame.filter(pl.col("role").cast(pl.String).is_in(list(baseline.roles)))
         frame = movers if movers.height else frame
     if baseline.measure == "guess":
         x = frame["action"].to_numpy().astype(np.float64)
@@ -224,10 +244,10 @@ def compare(records: pl.DataFrame | np.ndarray, baseline: str | Baseline,
     if x.size < 2:
         raise ValueError("compare: need at least two agent choices")
     notes = []
-    if b.game == "p_beauty" and config and "p" in config \
-            and abs(float(config["p"]) - b.params.get("p", math.nan)) > 1e-6:
-        notes.append(f"run p = {float(config['p']):.4g} differs from the baseline's "
-                     f"p = {b.params['p']:.4g}")
+    for key in b.match_params:
+        if config and key in config and abs(float(config[key]) - float(b.params[key])) > 1e-6:
+            notes.append(f"run {key} = {float(config[key]):.4g} differs from the baseline's "
+                         f"{key} = {float(b.params[key]):.4g}")
     w = ks = ksp = None
     if b.values is not None and b.values.size >= 2:
         y = b.values

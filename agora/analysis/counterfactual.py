@@ -1,11 +1,13 @@
 """Counterfactual payoffs of recorded decisions, for regret and NashConv.
 
 For a decision of agent i in round t, ``U[t, a] = u_i(a, a₋ᵢᵗ)`` is the payoff action a would
-have earned against the others' actual actions (the game theory module's payoff function).
-External regret sums these over rounds; the best-response gain of a round is
-``max_a U[t, a] − u_i(aᵗ)`` and NashConv of the observed profile is the sum over agents
-(Lanctot et al. 2017). Supported: ``p_beauty`` (n-player payoffs, vectorised in chunks) and
-``dictator`` (own payoff only). Continuous actions use a 201-point grid.
+have earned against the others' actual actions. External regret sums these over rounds; the
+best-response gain of a round is ``max_a U[t, a] − u_i(aᵗ)`` and NashConv of the observed
+profile is the sum over agents (Lanctot et al. 2017). The payoffs come from the game's hooks
+(:meth:`agora.engine.contract.GameHooks.payoffs`): the records of one instance-round, in agent
+order, form a profile of shape ``(n_movers,)``, and every unilateral deviation of every mover is
+evaluated in one vectorised call per chunk. Games whose hooks give no payoffs are refused with a
+clear error. Continuous actions use a 201-point grid.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from agora.analysis.equilibria import game_config, theory_module
-
-SUPPORTED = ("p_beauty", "dictator")
+from agora.analysis.equilibria import game_config, game_hooks
+from agora.engine.contract import GameHooks
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,35 +50,52 @@ def action_grid(game: str, config: Any, player: int = 0, size: int = 201) -> np.
 
     kernel = make_kernel(game, game_config(game, config), 1, np.random.default_rng(0))
     spec = kernel.action_spec(player)
-    return spec.choices() if spec.is_discrete else np.linspace(spec.low, spec.high, size)
+    if spec.is_discrete:
+        return spec.choices()
+    low, high = getattr(spec, "low", None), getattr(spec, "high", None)
+    if low is None or high is None:
+        raise ValueError(f"{game}: player {player}'s actions are not one number "
+                         f"({type(spec).__name__}), so there is no action grid")
+    return np.linspace(low, high, size)
 
 
 def counterfactual_payoffs(records: pl.DataFrame, game: str, config: Any, *,
                            chunk: int = 256) -> Counterfactual:
-    """Counterfactual payoffs of the recorded decisions of a supported game."""
+    """Counterfactual payoffs of the recorded decisions of a game whose hooks give payoffs.
+
+    Raises:
+        KeyError: ``game`` is not registered.
+        ValueError: the game gives no payoffs of profiles, or its instance-rounds have
+            different numbers of movers.
+    """
     cfg = game_config(game, config)
-    theory = theory_module(game)
-    if game not in SUPPORTED or theory is None:
-        raise ValueError(f"counterfactual payoffs are implemented for {', '.join(SUPPORTED)}; "
-                         f"not {game!r}")
+    hooks = game_hooks(game)
+    if type(hooks).payoffs is GameHooks.payoffs:
+        raise ValueError(f"game {game!r} gives no payoffs of action profiles "
+                         "(GameHooks.payoffs), so no counterfactuals")
     frame = records.with_columns(pl.col("agent").cast(pl.String)).sort(
         ["instance", "round", "agent"])
     keys = frame.select("instance", "round", "agent")
+    sizes = frame.group_by(["instance", "round"]).len()["len"]
+    if sizes.len() == 0:
+        raise ValueError("counterfactual payoffs: no decisions in the records")
+    n = int(sizes.max())
+    if int(sizes.min()) != n:
+        raise ValueError("counterfactual payoffs: instance-rounds have different numbers of "
+                         "movers")
     grid = action_grid(game, cfg)
     realised = frame["reward"].to_numpy().astype(np.float64)
-    if game == "dictator":
-        own = theory.payoffs(cfg, grid)[0]
-        return Counterfactual(keys=keys, grid=grid, payoffs=np.broadcast_to(
-            own, (frame.height, grid.size)).copy(), realised=realised)
-    n = cfg.n_players
     g = frame["action"].to_numpy().astype(np.float64).reshape(-1, n)
     out = np.empty((g.shape[0], n, grid.size))
     eye = np.eye(n, dtype=bool)[:, None, :]  # (n, 1, n): which seat deviates
     for s in range(0, g.shape[0], chunk):
         base = g[s:s + chunk][:, None, None, :]  # (c, 1, 1, n)
         prof = np.where(eye[None], grid[None, None, :, None], base)  # (c, n, G, n)
-        pay = theory.payoffs(cfg, prof)  # (c, n, G, n)
-        out[s:s + chunk] = pay[:, np.arange(n), :, np.arange(n)].transpose(1, 0, 2)
+        pay = hooks.payoffs(cfg, prof)  # (c, n, G, n)
+        if pay is None:
+            raise ValueError(f"game {game!r} gives no payoffs of action profiles "
+                             "(GameHooks.payoffs), so no counterfactuals")
+        out[s:s + chunk] = np.asarray(pay)[:, np.arange(n), :, np.arange(n)].transpose(1, 0, 2)
     return Counterfactual(keys=keys, grid=grid, payoffs=out.reshape(-1, grid.size),
                           realised=realised)
 

@@ -25,6 +25,13 @@ import numpy as np
 import polars as pl
 
 from agora.analysis.estimate import DEFAULT_BOOT, Estimate, estimate_from, make_rng
+from agora.engine.welfare_metrics import (  # re-exported: games compute them in records
+    equality,  # noqa: F401
+    equality_times_productivity,
+    gini,
+    inverse_income_weighted_welfare,  # noqa: F401
+    utilitarian,
+)
 
 ArrayLike = np.ndarray | list[float] | tuple[float, ...]
 
@@ -34,11 +41,6 @@ def _arr(x: ArrayLike) -> np.ndarray:
     if a.ndim == 0:
         a = a[None]
     return a
-
-
-def utilitarian(u: ArrayLike, axis: int = -1) -> np.ndarray | float:
-    """Sum of utilities ``Σ uᵢ``."""
-    return _scalar(_arr(u).sum(axis=axis))
 
 
 def nash_welfare(u: ArrayLike, axis: int = -1) -> np.ndarray | float:
@@ -52,28 +54,6 @@ def nash_welfare(u: ArrayLike, axis: int = -1) -> np.ndarray | float:
 def rawlsian(u: ArrayLike, axis: int = -1) -> np.ndarray | float:
     """Rawlsian (max-min) welfare ``min uᵢ``."""
     return _scalar(_arr(u).min(axis=axis))
-
-
-def gini(x: ArrayLike, *, small_n_correction: bool = False, axis: int = -1) -> np.ndarray | float:
-    """Gini coefficient of non-negative values (exact; optional AI Economist N/(N−1) rescaling).
-
-    All-zero samples have Gini 0. Works along ``axis`` of a batch.
-    """
-    a = np.moveaxis(_arr(x), axis, -1)
-    if np.any(a < 0):
-        raise ValueError("gini: values must be non-negative")
-    n = a.shape[-1]
-    if n == 0:
-        raise ValueError("gini: empty sample")
-    s = np.sort(a, axis=-1)
-    weights = 2 * np.arange(1, n + 1) - n - 1
-    total = s.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(total > 0, (s * weights).sum(axis=-1) / (n * np.where(total > 0, total, 1)),
-                     0.0)
-    if small_n_correction and n > 1:
-        g = g * n / (n - 1)
-    return _scalar(np.clip(g, 0.0, None))
 
 
 def atkinson(y: ArrayLike, epsilon: float, axis: int = -1) -> np.ndarray | float:
@@ -98,25 +78,6 @@ def atkinson(y: ArrayLike, epsilon: float, axis: int = -1) -> np.ndarray | float
             ede = np.mean(a ** (1 - epsilon), axis=-1) ** (1 / (1 - epsilon))
         out = np.where(mean > 0, 1 - ede / np.where(mean > 0, mean, 1.0), 0.0)
     return _scalar(np.clip(out, 0.0, 1.0))
-
-
-def equality(x: ArrayLike, axis: int = -1) -> np.ndarray | float:
-    """AI Economist equality ``1 − Gini`` (with the small-N correction)."""
-    return _scalar(1 - np.asarray(gini(x, small_n_correction=True, axis=axis)))
-
-
-def equality_times_productivity(x: ArrayLike, axis: int = -1) -> np.ndarray | float:
-    """AI Economist planner objective: equality × mean income."""
-    a = _arr(x)
-    return _scalar(np.asarray(equality(a, axis=axis)) * a.mean(axis=axis))
-
-
-def inverse_income_weighted_welfare(utility: ArrayLike, income: ArrayLike) -> float:
-    """LLM Economist planner objective ``Σ uᵢ / zᵢ`` (incomes must be positive)."""
-    u, z = _arr(utility), _arr(income)
-    if np.any(z <= 0):
-        raise ValueError("inverse_income_weighted_welfare: incomes must be > 0")
-    return float(np.sum(u / z))
 
 
 def lorenz_curve(x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

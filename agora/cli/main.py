@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,62 +14,66 @@ EXIT_INTERRUPTED = 130
 def _cmd_games(args: argparse.Namespace) -> int:
     from agora.engine.registry import REGISTRY
 
-    for name in REGISTRY.names():
-        print(f"{name:14s} {REGISTRY.get(name).description}")
+    names = REGISTRY.names()
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        print(f"{name:{width}s}  {REGISTRY.get(name).description}")
     return 0
 
 
-@contextlib.contextmanager
-def _backend_flags(args: argparse.Namespace) -> Iterator[str]:
-    """Check ``--backend``/``--policy-server`` and set them for default backends meanwhile.
+def _cmd_backends(args: argparse.Namespace) -> int:
+    from agora.llm.registry import BACKENDS
 
-    Yields the flags as typed ("" without any): the spec loader refuses them for policies
-    they would not reach. An unreachable server fails here, in one line, before the run. The
-    environment is restored afterwards, so one ``main()`` call never leaks into the next.
+    names = BACKENDS.names()
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        spec = BACKENDS.get(name)
+        print(f"{name:{width}s}  {spec.description} ({spec.install_hint})")
+    return 0
+
+
+def _load_with_backend_flags(args: argparse.Namespace) -> Any:
+    """The run spec, its LLM policies without a backend given the one the flags choose.
+
+    ``--backend``/``--policy-server``/``--model`` are checked first (an unreachable server
+    fails here, in one line, before the run); the spec loader refuses them for policies they
+    would not reach. The choice travels as an argument to each policy, never through the
+    environment.
     """
-    from agora.spec.overrides import check_backend_flags, flags_text, probe_server
+    from agora.spec.overrides import backend_choice, choose_backend, flags_text, probe_server
+    from agora.spec.run_spec import load_spec
 
-    check_backend_flags(args.backend, args.policy_server)
+    choice = backend_choice(args.backend, args.policy_server, args.model)
     if args.policy_server:
         probe_server(args.policy_server)
-    env = {"AGORA_BACKEND": args.backend or ("openai" if args.policy_server else None),
-           "AGORA_POLICY_SERVER": args.policy_server}
-    saved = {k: os.environ.get(k) for k, v in env.items() if v}
-    os.environ.update({k: v for k, v in env.items() if v})
-    try:
-        yield flags_text(args.backend, args.policy_server)
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
+    spec = load_spec(args.spec, flags_text(args.backend, args.policy_server, args.model))
+    if choice is not None:
+        choose_backend([p for p, _ in spec.policies], *choice)
+    return spec
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from agora.cli.show import render
     from agora.engine.runner import Runner
-    from agora.spec.run_spec import load_spec
 
     out = Path(args.out) if args.out else Path("runs") / Path(args.spec).stem
     if args.ray_actors is not None:
-        if args.backend or args.policy_server:
-            raise ValueError("--backend/--policy-server apply to single-process runs; a "
-                             "sharded run takes its backend from the spec")
+        if args.backend or args.policy_server or args.model:
+            raise ValueError("--backend/--policy-server/--model apply to single-process runs; "
+                             "a sharded run takes its backend from the spec")
         return _run_sharded(args, out)
     if args.shards is not None or args.address is not None:
         raise ValueError("--shards and --address need --ray-actors N")
-    with _backend_flags(args) as overrides:
-        spec = load_spec(args.spec, overrides)
-        try:
-            runner = Runner(spec.game, spec.config, policy=list(spec.policies),
-                            n_instances=spec.n_instances,
-                            seed=spec.seed if args.seed is None else args.seed,
-                            out=out, resume=args.resume, progress=not args.quiet)
-            result = runner.run()
-        finally:
-            for policy, _ in spec.policies:
-                policy.close()
+    spec = _load_with_backend_flags(args)
+    try:
+        runner = Runner(spec.game, spec.config, policy=list(spec.policies),
+                        n_instances=spec.n_instances,
+                        seed=spec.seed if args.seed is None else args.seed,
+                        out=out, resume=args.resume, progress=not args.quiet)
+        result = runner.run()
+    finally:
+        for policy, _ in spec.policies:
+            policy.close()
     print(render(result))
     print(f"records: {out / 'records.parquet'}")
     return 0
@@ -145,14 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agora", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("games", help="list registered games").set_defaults(func=_cmd_games)
+    sub.add_parser("backends", help="list registered LLM backends").set_defaults(
+        func=_cmd_backends)
     run = sub.add_parser("run", help="run an experiment script or a TOML config")
     run.add_argument("spec", help="experiment.py (defining spec()) or config.toml")
     run.add_argument("--out", help="run directory (default: runs/<name>)")
     run.add_argument("--seed", type=int, help="override the spec's seed")
     run.add_argument("--resume", action="store_true", help="continue the run in --out")
-    run.add_argument("--backend", choices=["llamacpp", "openai", "vllm"],
-                     help="LLM backend for llm policies (default: embedded llamacpp)")
-    run.add_argument("--policy-server", help="base URL of an OpenAI-compatible policy server")
+    from agora.llm.registry import BACKENDS, DEFAULT_BACKEND
+
+    run.add_argument("--backend", choices=BACKENDS.names(),
+                     help=f"LLM backend of llm policies that name none (default: "
+                     f"{DEFAULT_BACKEND}); see `agora backends`")
+    run.add_argument("--policy-server", help="base URL of an OpenAI-compatible policy server "
+                     "(implies --backend openai)")
+    run.add_argument("--model", help="model of that backend: GGUF path for llamacpp, model id "
+                     "for vllm/openai (default: the backend's)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--ray-actors", type=int, metavar="N",
                      help="split the population across N Ray actors (agora[ray]); same records "

@@ -13,9 +13,9 @@ from agora.engine.registry import REGISTRY, make_config
 def summary(result: RunResult) -> pl.DataFrame:
     """Per round and role (and population round): decisions, mean/median action, mean payoff.
 
-    The ``equilibrium_action`` column appears where the game's theory module defines
-    ``equilibrium_action(config)`` (one number for every decision); turn-based games, whose
-    equilibrium move depends on the state, omit it.
+    The ``equilibrium_action`` column appears where the game's hooks give a benchmark
+    (:meth:`GameHooks.benchmark`: one equilibrium action for every decision); turn-based games,
+    whose equilibrium move depends on the state, give none and omit it.
     """
     m = result.manifest
     records = result.records
@@ -28,11 +28,10 @@ def summary(result: RunResult) -> pl.DataFrame:
                   pl.col("action").fill_nan(None).median().alias("median_action"),
                   pl.col("reward").mean().alias("mean_payoff"))
              .sort(*keys))
-    theory = getattr(REGISTRY.get(m["game"]).kernel_cls, "theory", None)
-    equilibrium = getattr(theory, "equilibrium_action", None)
-    if callable(equilibrium):
-        eq = float(equilibrium(make_config(m["game"], **m["config"])))
-        table = table.with_columns(pl.lit(eq).alias("equilibrium_action"))
+    hooks = REGISTRY.get(m["game"]).kernel_cls.hooks
+    bench = hooks.benchmark(m["game"], make_config(m["game"], **m["config"]))
+    if bench is not None:
+        table = table.with_columns(pl.lit(bench.equilibrium_action).alias("equilibrium_action"))
     return table
 
 

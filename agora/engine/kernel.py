@@ -73,6 +73,8 @@ class GameKernel(ABC):
 
     name: ClassVar[str]
     """Registry name of the game."""
+    description: ClassVar[str] = ""
+    """One line for ``agora games``; empty: the first line of the game package's docstring."""
     roles: ClassVar[tuple[str, ...]]
     """Names of the roles a player slot can take (e.g. ``("proposer", "responder")``)."""
     config_cls: ClassVar[type[GameConfig]]

@@ -40,7 +40,11 @@ __all__ = ["MANIFEST_FILE", "PARTS_DIR", "PROMPTS_FILE", "RECORDS_FILE", "RUN_FO
 
 
 KEY_PACKAGES = ("agora-sim", "numpy", "polars", "pettingzoo", "gymnasium", "mesa", "networkx",
-                "scipy", "llama-cpp-python", "vllm", "openai")
+                "scipy")
+"""Packages every manifest records; LLM backends add theirs (:data:`BACKENDS_GROUP`)."""
+BACKENDS_GROUP = "agora.backends"
+"""Entry-point group of LLM backends (see ``agora.llm.registry``): each entry's ``packages``
+are recorded too, so the engine names no backend."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,12 +138,24 @@ def package_versions() -> dict[str, str | None]:
 def _package_versions() -> dict[str, str | None]:
     # Read once per process: importlib.metadata scans site-packages (~50 ms).
     out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in KEY_PACKAGES:
+    for name in dict.fromkeys((*KEY_PACKAGES, *_backend_packages())):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = None
     return out
+
+
+def _backend_packages() -> list[str]:
+    """Distributions the registered LLM backends declare (their entry points' ``packages``)."""
+    names: list[str] = []
+    for ep in sorted(metadata.entry_points(group=BACKENDS_GROUP), key=lambda e: e.name):
+        try:
+            packages = getattr(ep.load(), "packages", ())
+        except Exception:  # a broken backend plugin must not stop a run; its registry warns
+            continue
+        names += [p for p in packages if isinstance(p, str)]
+    return names
 
 
 def git_commit(path: Path | None = None) -> str | None:
@@ -190,7 +206,12 @@ def finish_run_dir(directory: Path, records: pl.DataFrame, manifest: dict[str, A
 
 @dataclass(frozen=True, kw_only=True)
 class RunResult:
-    """A finished run: the records table, its manifest and where it lives."""
+    """A finished run: the records table, its manifest and where it lives.
+
+    Plain data. ``agora.run`` and ``agora.load_run`` return the subclass
+    :class:`agora.results.RunResult`, which adds the notebook display and ``report()`` above the
+    engine (the engine imports no analysis module).
+    """
 
     records: pl.DataFrame
     manifest: dict[str, Any]

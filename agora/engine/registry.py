@@ -119,7 +119,8 @@ class GameRegistry:
         if kernel_cls.name in self._entries:
             raise ValueError(f"game {kernel_cls.name!r} is already registered")
         package = sys.modules.get(kernel_cls.__module__.rpartition(".")[0])
-        text = (package.__doc__ if package else None) or kernel_cls.__doc__ or ""
+        text = kernel_cls.description or (package.__doc__ if package else None) \
+            or kernel_cls.__doc__ or ""
         doc = text.strip().splitlines()
         self._entries[kernel_cls.name] = GameEntry(
             kernel_cls.name, kernel_cls, description or (doc[0] if doc else ""))

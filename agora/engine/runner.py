@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,8 @@ import numpy as np
 import polars as pl
 from tqdm.auto import tqdm
 
-from agora.engine.batch import DecisionBatch, Decisions
+from agora.engine.batch import DecisionBatch
+from agora.engine.by_role import ByRolePolicy, act_by_owner
 from agora.engine.kernel import GameConfig, GameKernel
 from agora.engine.limits import MAX_INSTANCES, check_kernel_size
 from agora.engine.policy import Policy
@@ -41,7 +42,9 @@ from agora.engine.registry import REGISTRY, make_config
 from agora.engine.run_store import RunStore
 from agora.engine.streams import STREAMS_VERSION, Streams, key_of
 
-PolicySpec = Policy | Sequence[tuple[Policy, float]]
+PolicySpec = Policy | Sequence[tuple[Policy, float]] | Mapping[str, Policy]
+"""One policy, a mixture ``[(policy, share), ...]`` seated by exact shares over the seats, or
+``{role: policy}`` seated by role (a :class:`~agora.engine.by_role.ByRolePolicy`)."""
 SHARE_TOLERANCE = 1e-6
 """How far policy shares may sum from 1 (rounding of e.g. 1/3 + 1/3 + 1/3)."""
 
@@ -66,6 +69,8 @@ class Personas:
 
 
 def _normalise_policies(policy: PolicySpec) -> tuple[list[Policy], np.ndarray]:
+    if isinstance(policy, Mapping):
+        policy = ByRolePolicy(**policy)
     if isinstance(policy, Policy):
         return [policy], np.array([1.0])
     pairs = list(policy)
@@ -205,27 +210,9 @@ class Runner:
     def _act(self, batch: DecisionBatch) -> tuple[np.ndarray, dict[str, Any]]:
         owner = self.assignment[batch.instances, batch.players]
         streams = self.decision_streams(batch.step, batch.instances, batch.players)
-        dtype = self.kernel.action_dtype
-        actions = np.empty(len(batch), dtype=dtype)
-        extra: dict[str, Any] = {}
-        for p in np.unique(owner):
-            idx = np.flatnonzero(owner == p)
-            whole = idx.size == len(batch)
-            sub = batch if whole else batch.subset(idx)
-            decisions = self.policies[p].act(sub, streams if whole else streams.subset(idx))
-            if not isinstance(decisions, Decisions) or len(decisions.actions) != idx.size:
-                raise TypeError(f"policy {self.policy_names[p]!r} must return Decisions with "
-                                f"{idx.size} actions")
-            self._check_legal(sub, np.asarray(decisions.actions, dtype=dtype), p)
-            actions[idx] = decisions.actions
-            for name, col in decisions.columns.items():
-                if idx.size == len(batch):
-                    extra[name] = np.asarray(col)
-                    continue
-                if name not in extra:
-                    extra[name] = np.full(len(batch), None, dtype=object)
-                extra[name][idx] = np.asarray(col, dtype=object)
-        return actions, extra
+        out = act_by_owner(batch, streams, owner, self.policies, names=self.policy_names,
+                           check=self._check_legal)
+        return out.actions, out.columns
 
     def _check_legal(self, batch: DecisionBatch, actions: np.ndarray, p: int) -> None:
         codes = batch.codes

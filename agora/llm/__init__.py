@@ -1,6 +1,8 @@
 """LLM backends: embedded llama.cpp (default), in-process vLLM, any OpenAI-compatible server.
 
-Backend classes are imported lazily, so ``import agora.llm`` never imports llama.cpp, vLLM or
+Which backends exist is :mod:`agora.llm.registry`'s business (agora's own plus those other
+packages register through the ``agora.backends`` entry points). Backend classes are imported
+lazily, so ``import agora.llm`` never imports llama.cpp, vLLM or
 httpx; ``agora.llm.LlamaCppBackend`` and friends load their module on first access.
 """
 
@@ -10,7 +12,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from agora.llm.base import Backend, BackendError, BackendUnavailableError
-from agora.llm.registry import BACKEND_ENV, SERVER_ENV, BackendKind, default_backend, make_backend
+from agora.llm.registry import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    BackendSpec,
+    backend_names,
+    default_backend,
+    make_backend,
+)
 from agora.llm.telemetry import TelemetrySnapshot
 from agora.llm.types import (
     Completion,
@@ -32,11 +41,11 @@ _LAZY = {
 }
 
 __all__ = [
-    "BACKEND_ENV",
-    "SERVER_ENV",
+    "BACKENDS",
+    "DEFAULT_BACKEND",
     "Backend",
     "BackendError",
-    "BackendKind",
+    "BackendSpec",
     "BackendUnavailableError",
     "Completion",
     "Constraint",
@@ -47,6 +56,7 @@ __all__ = [
     "TelemetrySnapshot",
     "TokenLogprob",
     "VLLMBackend",
+    "backend_names",
     "default_backend",
     "make_backend",
 ]

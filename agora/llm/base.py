@@ -11,7 +11,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from agora.llm.telemetry import Telemetry, TelemetrySnapshot
-from agora.llm.types import Completion, GenerationRequest
+from agora.llm.types import Completion, ConstraintKind, GenerationRequest
+
+ALL_CONSTRAINT_KINDS: frozenset[ConstraintKind] = frozenset(
+    ("json_schema", "regex", "choices", "grammar"))
 
 
 class BackendError(RuntimeError):
@@ -33,6 +36,10 @@ class Backend(ABC):
     """
 
     name: ClassVar[str] = "backend"
+    constraint_kinds: ClassVar[frozenset[ConstraintKind]] = ALL_CONSTRAINT_KINDS
+    """Constraint kinds :meth:`generate` enforces (``agora.testing.check_backend`` holds a
+    backend to every kind it lists); a request with another kind is refused by
+    :meth:`validate`."""
 
     def __init__(self) -> None:
         self._telemetry = Telemetry()
@@ -61,11 +68,16 @@ class Backend(ABC):
     def _close(self) -> None:  # noqa: B027 - optional hook
         """Release engine resources."""
 
-    def validate(self, request: GenerationRequest) -> None:  # noqa: B027 - optional hook
+    def validate(self, request: GenerationRequest) -> None:
         """Raise ``ValueError``/``NotImplementedError`` if ``request`` cannot be served.
 
-        Lets a server reject one bad request instead of failing the whole batch it joins.
+        Lets a server reject one bad request instead of failing the whole batch it joins. The
+        default refuses constraint kinds missing from :attr:`constraint_kinds`.
         """
+        kind = request.constraint.kind if request.constraint is not None else None
+        if kind is not None and kind not in self.constraint_kinds:
+            raise NotImplementedError(f"the {self.name} backend does not enforce {kind} "
+                                      "constraints")
 
     # ------------------------------------------------------------------ public API
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:

@@ -30,7 +30,7 @@ def _import_vllm() -> Any:
         import vllm
     except ImportError as exc:
         raise ImportError(
-            "VLLMBackend needs vLLM (CUDA); install the 'agora[vllm]' extra") from exc
+            "backend 'vllm' needs `pip install agora-sim[vllm]` (CUDA)") from exc
     return vllm
 
 

@@ -79,6 +79,7 @@ class LLMPolicy(Policy):
                  **settings: Any) -> None:
         self.config = LLMPolicyConfig(**settings)
         self._backend = backend
+        self._backend_choice: tuple[str, dict[str, Any]] | None = None
         self.name = name
         self.counts = {"ok": 0, "repaired": 0, "fallback": 0, "decisions": 0}
         self._prompts: dict[str, str] = {}  # sha -> prompt JSON, not yet drained
@@ -92,13 +93,25 @@ class LLMPolicy(Policy):
         made = make_backend(backend, **(backend_options or {})) if backend else None
         return cls(made, **settings)
 
+    def choose_backend(self, kind: str, **options: Any) -> None:
+        """Build a backend of the registered ``kind`` with ``options`` on first use (how
+        ``agora run --backend`` reaches policies built without one)."""
+        from agora.llm.registry import BACKENDS
+
+        if self._backend is not None:
+            raise ValueError(f"LLMPolicy {self.name!r} already has a backend")
+        BACKENDS.get(kind).check_options(options)
+        self._backend_choice = (kind, dict(options))
+
     @property
     def backend(self) -> Backend:
-        """The backend; the default (embedded or configured) one is created on first use."""
+        """The backend; the chosen (:meth:`choose_backend`) or default one is built on first
+        use."""
         if self._backend is None:
-            from agora.llm import default_backend
+            from agora.llm import default_backend, make_backend
 
-            self._backend = default_backend()
+            choice = self._backend_choice
+            self._backend = make_backend(choice[0], **choice[1]) if choice else default_backend()
         return self._backend
 
     # ------------------------------------------------------------------ acting
@@ -219,7 +232,7 @@ class LLMPolicy(Policy):
         if self.config.fallback is Fallback.EQUILIBRIUM:
             theory: Any = batch.kernel.theory  # type: ignore[attr-defined]
             if batch.kernel.action_dtype is object:  # turn-based: the SPE move of this state
-                return theory.equilibrium_actions(batch.subset(np.array([i])))[0]
+                return theory.equilibrium_actions(batch.subset(np.array([i])).view())[0]
             return float(theory.equilibrium_action(batch.config))
         return spec.sample(rng.subset(np.array([i])), 1)[0]
 

@@ -1,8 +1,10 @@
 """Scripted negotiators: time-dependent (Boulware / Conceder), tit-for-tat, always-accept/reject.
 
-Every tactic works in the deciding agent's own utility of an offer, read from the game's theory
-module (``offer_view(batch)`` and ``offer_actions(batch, demand, accept)``), so one policy plays
-alternating-offers bargaining, the ultimatum game, buyer-seller negotiation and item division.
+Every tactic works in the deciding agent's own utility of an offer: it reads the batch's
+decision view (an :class:`~agora.engine.views.OfferView`, ``batch.view()``) and turns its demands
+into actions with the game theory's ``offer_actions(view, demand, accept)`` (see
+:class:`~agora.engine.contract.SequentialTheory`), so one policy plays every alternating-offers
+game (bargaining, the ultimatum game, buyer-seller negotiation, item division).
 An agent's utility range runs from its reservation value ``low`` (what no deal pays) to its best
 offer ``high``; its *demand* is the utility its next proposal gives it.
 
@@ -32,56 +34,35 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from agora.engine.batch import DecisionBatch, Decisions
 from agora.engine.streams import Streams
+from agora.engine.views import OfferView
 from agora.policies.base import Policy
 
 TOL = 1e-9
 
 
-@dataclass(frozen=True, kw_only=True)
-class OfferView:
-    """A batch of negotiation decisions in the deciding agents' own utility (columnar).
-
-    Attributes:
-        proposing: Whether each decision is a proposal (else a response to ``pending``).
-        pending: Utility of the offer on the table (NaN when proposing).
-        t: Time (round or turn) of the agent's next own proposal: now when proposing or when a
-            response is itself a counter-offer, else the next round.
-        end: The game's horizon: the first time at which no proposal remains.
-        low: Reservation utility (the payoff without a deal).
-        high: Utility of the agent's best proposal.
-        offers: Utility to the agent of every offer made so far, ``(n, slots)``, NaN where none
-            (the pending offer included).
-        mine: Which of ``offers`` the agent made itself.
-        realise: Utility to the agent of the proposal a demand becomes (demands are rounded up
-            to the game's grid in the proposer's favour).
-    """
-
-    proposing: np.ndarray
-    pending: np.ndarray
-    t: np.ndarray
-    end: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    offers: np.ndarray
-    mine: np.ndarray
-    realise: Callable[[np.ndarray], np.ndarray]
-
-
 def negotiation_theory(batch: DecisionBatch) -> Any:
-    """The game's theory module, checked to support scripted negotiators."""
-    theory = getattr(batch.kernel, "theory", None)
-    if theory is None or not (hasattr(theory, "offer_view") and hasattr(theory, "offer_actions")):
+    """The game's theory, checked to support scripted negotiators (``offer_actions``)."""
+    theory = batch.theory
+    if not callable(getattr(theory, "offer_actions", None)):
         raise TypeError(f"game {batch.kernel.name!r} has no offers to concede on: scripted "
-                        "negotiators play bargaining, ultimatum, negotiation and item_division")
+                        "negotiators play alternating-offers games, whose theory defines "
+                        "offer_actions")
     return theory
+
+
+def offer_view(batch: DecisionBatch) -> OfferView:
+    """The batch's decision view, checked to be an :class:`OfferView`."""
+    view = batch.view()
+    if not isinstance(view, OfferView):
+        raise TypeError(f"game {batch.kernel.name!r} has no offers to concede on: its decision "
+                        f"view is a {type(view).__name__}, not an OfferView")
+    return view
 
 
 def last_values(values: np.ndarray, mask: np.ndarray, k: int) -> list[np.ndarray]:
@@ -111,11 +92,11 @@ class ConcessionPolicy(Policy):
 
     def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         theory = negotiation_theory(batch)
-        view: OfferView = theory.offer_view(batch)
+        view = offer_view(batch)
         demand = np.where(view.t >= view.end, view.low, self.demand(view))
         demand = np.clip(demand, view.low, np.maximum(view.high, view.low))
         accept = self.accepts(view, view.realise(demand))
-        return Decisions(actions=theory.offer_actions(batch, demand, accept))
+        return Decisions(actions=theory.offer_actions(view, demand, accept))
 
 
 def _check_beta(name: str, beta: float) -> float:

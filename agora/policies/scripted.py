@@ -1,9 +1,11 @@
 """Scripted reference policies, vectorised over the batch.
 
 They are the reference opponents of LLM agents and the test doubles of the engine. Game-specific
-behaviour comes from each game's ``theory`` module (``equilibrium_action``, ``level_k_action``,
-``ch_actions``, ``action_utilities``); randomness comes only from the per-decision streams the
-runner passes to :meth:`Policy.act`.
+behaviour comes from the game's theory (``batch.theory``, see :mod:`agora.engine.contract`): a
+simultaneous-move theory's ``equilibrium_action``, ``level_k_action``, ``ch_actions`` and
+``action_utilities`` of the config, or a sequential theory's ``equilibrium_actions`` of the
+batch's decision view (``batch.view()``). Policies never read the kernel's state. Randomness
+comes only from the per-decision streams the runner passes to :meth:`Policy.act`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def by_spec(batch: DecisionBatch) -> Iterator[tuple[np.ndarray, Spec]]:
 
 
 def _theory(batch: DecisionBatch) -> Any:
-    theory = getattr(batch.kernel, "theory", None)
+    theory = batch.theory
     if theory is None:
         raise TypeError(f"game {batch.kernel.name!r} has no theory module for scripted play")
     return theory
@@ -102,7 +104,8 @@ class EquilibriumPolicy(Policy):
 
     def act(self, batch: DecisionBatch, rng: Streams) -> Decisions:
         if batch.kernel.action_dtype is object:  # turn-based: the SPE move depends on the state
-            return Decisions(actions=_hook(batch, "equilibrium_actions", self.name)(batch))
+            moves = _hook(batch, "equilibrium_actions", self.name)
+            return Decisions(actions=moves(batch.view()))
         value = _hook(batch, "equilibrium_action", self.name)(batch.config)
         return Decisions(actions=_constant(batch, value))
 

@@ -1,10 +1,11 @@
 """``agora serve``: start a policy server and print its OpenAI base URL on stdout.
 
-The embedded backend is served in this process (uvicorn); ``--backend vllm`` launches
-``vllm serve`` as a child process with prefix caching and waits for its health check. Either
-way, once ``GET /health`` answers, one line ``http://HOST:PORT/v1`` is printed (and written
-to ``--ready-file``); logs go to stderr. It listens on 127.0.0.1 and, unless ``--host`` is
-given, refuses requests whose ``Host`` header is not loopback (DNS rebinding). A bad address
+Any registered backend (:mod:`agora.llm.registry`; the embedded llama.cpp model by default) is
+served in this process (uvicorn); ``--backend vllm`` launches ``vllm serve`` as a child process
+with prefix caching and waits for its health check. Either way, once ``GET /health`` answers,
+one line ``http://HOST:PORT/v1`` is printed (and written to ``--ready-file``); logs go to
+stderr. It listens on 127.0.0.1 and, unless ``--host`` is given, refuses requests whose
+``Host`` header is not loopback (DNS rebinding). A bad address
 or setting is one line on stderr and exit code 2.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -21,6 +23,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -36,20 +39,31 @@ def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="agora serve",
         description="Start a policy server; print its OpenAI base URL on stdout once healthy.")
-    ap.add_argument("--backend", choices=("llamacpp", "vllm"), default="llamacpp")
+    from agora.llm.registry import BACKENDS, DEFAULT_BACKEND
+
+    ap.add_argument("--backend", choices=BACKENDS.names(), default=DEFAULT_BACKEND,
+                    help="backend to serve (vllm: `vllm serve` as a child process; any other "
+                         f"in this process; default {DEFAULT_BACKEND})")
     ap.add_argument("--host", default=None,
                     help=f"address to listen on (default {DEFAULT_HOST}; requests must then "
                          "name a loopback Host; an explicit --host accepts any Host header)")
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
     ap.add_argument("--model", default=None,
-                    help="GGUF path (llamacpp; default bundled SmolLM2) or HF id/path (vllm)")
+                    help="the backend's model: GGUF path (llamacpp; default bundled SmolLM2), "
+                         "HF id/path (vllm), ...")
     ap.add_argument("--ready-file", type=Path, default=None,
                     help="write the base URL here once the server is healthy")
     ap.add_argument("--threads", type=int, default=None, help="llamacpp CPU threads")
-    ap.add_argument("--n-parallel", type=int, default=32, help="llamacpp parallel sequences")
-    ap.add_argument("--n-ctx", type=int, default=8192, help="llamacpp KV cache size")
-    ap.add_argument("--requantize", default="auto",
-                    help="llamacpp: q8_0, q4_0, f16 or none (auto: q8_0 for the bundled model)")
+    ap.add_argument("--n-parallel", type=int, default=None,
+                    help="llamacpp parallel sequences (default 32)")
+    ap.add_argument("--n-ctx", type=int, default=None, help="llamacpp KV cache size (default "
+                    "8192)")
+    ap.add_argument("--requantize", default=None,
+                    help="llamacpp: q8_0, q4_0, f16 or none (default auto: q8_0 for the bundled "
+                         "model)")
+    ap.add_argument("--backend-option", action="append", default=[], metavar="KEY=VALUE",
+                    help="an option of the served backend (repeatable; VALUE read as JSON "
+                         "when it parses, else as text)")
     ap.add_argument("--batch-window-ms", type=float, default=5.0,
                     help="gather requests arriving within this window into one batch")
     ap.add_argument("--startup-timeout", type=float, default=900.0,
@@ -72,8 +86,11 @@ def serve_main(argv: Sequence[str]) -> int:
         if not 0 <= args.port <= 65535:
             raise UsageError(f"--port must be in [0, 65535], got {args.port}")
         if args.backend == "vllm":
+            if args.backend_option or _llamacpp_flags(args):
+                raise UsageError("--backend vllm takes --model and --vllm-arg, not "
+                                 "--backend-option or llamacpp flags")
             return _serve_vllm(args)
-        return asyncio.run(_serve_llamacpp(args))
+        return asyncio.run(_serve_in_process(args))
     except UsageError as exc:
         print(f"agora serve: {exc}", file=sys.stderr)
         return 2
@@ -103,19 +120,57 @@ def _announce(url: str, ready_file: Path | None) -> None:
         os.replace(tmp, ready_file)
 
 
-async def _serve_llamacpp(args: argparse.Namespace) -> int:
+def _llamacpp_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The llamacpp-only flags given, as backend options."""
+    given = {"n_threads": args.threads, "n_parallel": args.n_parallel, "n_ctx": args.n_ctx,
+             "requantize": args.requantize}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def backend_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of the in-process backend ``args`` ask for (see the registry's schema)."""
+    from agora.llm.registry import BACKENDS
+
+    spec = BACKENDS.get(args.backend)
+    options: dict[str, Any] = {}
+    for item in args.backend_option:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--backend-option takes KEY=VALUE, got {item!r}")
+        try:
+            options[key] = json.loads(text)
+        except ValueError:
+            options[key] = text
+    if spec.name == "llamacpp":
+        options = {"n_ctx": 8192, "n_parallel": 32, "requantize": "auto", **options,
+                   **_llamacpp_flags(args)}
+    elif _llamacpp_flags(args):
+        raise UsageError(f"--threads, --n-parallel, --n-ctx and --requantize apply to the "
+                         f"llamacpp backend, not {spec.name}")
+    if args.model is not None:
+        if spec.model_option is None:
+            raise UsageError(f"--model does not apply to the {spec.name} backend")
+        options[spec.model_option] = args.model
+    try:
+        spec.check_options(options)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return options
+
+
+async def _serve_in_process(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from agora.llm.llamacpp import LlamaCppBackend
+    from agora.llm.registry import BACKENDS
     from agora.server.app import create_app
 
     if args.batch_window_ms < 0:
         raise UsageError(f"--batch-window-ms must be >= 0, got {args.batch_window_ms}")
+    options = backend_options(args)
     sock = _listen(args.host, args.port)  # before loading the model: a bad address fails fast
     try:
-        backend = LlamaCppBackend(args.model, n_ctx=args.n_ctx, n_threads=args.threads,
-                                  n_parallel=args.n_parallel, requantize=args.requantize)
-    except (ValueError, OSError) as exc:
+        backend = BACKENDS.get(args.backend).create(**options)
+    except (ValueError, TypeError, OSError, ImportError) as exc:
         sock.close()
         raise UsageError(str(exc)) from None
     app = create_app(backend, batch_window_s=args.batch_window_ms / 1000,
@@ -161,7 +216,8 @@ def vllm_command(model: str, host: str, port: int, extra: Sequence[str] = ()) ->
     exe = Path(sys.executable).with_name("vllm")
     binary = str(exe) if exe.exists() else shutil.which("vllm")
     if binary is None:
-        raise FileNotFoundError("the vllm executable is not installed; install 'agora[vllm]'")
+        raise FileNotFoundError("the vllm executable is not installed; backend 'vllm' needs "
+                                "`pip install agora-sim[vllm]`")
     return [binary, "serve", model, "--host", host, "--port", str(port), *VLLM_FLAGS, *extra]
 
 

@@ -1,7 +1,7 @@
-"""``agora run --backend/--policy-server``: overrides that apply, or a one-line refusal.
+"""``agora run --backend/--policy-server/--model``: overrides that apply, or a one-line refusal.
 
-The flags choose the backend of every LLM policy that does not name one (they set
-``$AGORA_BACKEND`` / ``$AGORA_POLICY_SERVER``, which only the default backend reads). A policy
+The flags choose the backend of every LLM policy that does not name one
+(:func:`choose_backend` hands the choice to each such policy as an argument). A policy
 that names its own backend would silently keep it, and a spec without LLM policies would ignore
 the flags altogether: both are refused before anything runs. An unreachable policy server is
 found by one short request before the run instead of by the first step's retries.
@@ -9,7 +9,6 @@ found by one short request before the run instead of by the first step's retries
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -20,10 +19,11 @@ PROBE_TIMEOUT_S = 3.0
 """How long ``--policy-server`` may take to answer the reachability probe."""
 
 
-def flags_text(backend: str | None, server: str | None) -> str:
+def flags_text(backend: str | None, server: str | None, model: str | None = None) -> str:
     """The override flags as the user typed them (for messages)."""
     parts = ([f"--backend {backend}"] if backend else []) + \
-        ([f"--policy-server {server}"] if server else [])
+        ([f"--policy-server {server}"] if server else []) + \
+        ([f"--model {model}"] if model else [])
     return " ".join(parts)
 
 
@@ -72,17 +72,41 @@ def check_built_policies(source: str, policies: Sequence[Policy], flags: str) ->
         raise ValueError(f"{source}: no LLM policy, so {flags} would have no effect; drop it")
 
 
-def check_backend_flags(backend: str | None, server: str | None) -> None:
-    """Flags that cannot work together or need more (before anything is built)."""
+def backend_choice(backend: str | None, server: str | None,
+                   model: str | None = None) -> tuple[str, dict[str, Any]] | None:
+    """The backend kind and options the flags choose (``None`` without flags), or a one-line
+    refusal for flags that cannot work together or need more (before anything is built)."""
+    from agora.llm.registry import BACKENDS, DEFAULT_BACKEND
+
     if server is not None and not server.startswith(("http://", "https://")):
         raise ValueError(f"--policy-server must be an http(s) URL such as "
                          f"http://127.0.0.1:8000/v1, got {server!r}")
     if server is not None and backend not in (None, "openai"):
         raise ValueError(f"--policy-server needs the openai backend, not --backend {backend}")
-    if backend == "openai" and server is None and not os.environ.get("AGORA_POLICY_SERVER"):
-        raise ValueError("--backend openai needs --policy-server URL (or $AGORA_POLICY_SERVER)")
-    if backend == "vllm" and not os.environ.get("AGORA_MODEL"):
-        raise ValueError("--backend vllm needs $AGORA_MODEL (a model id or path)")
+    if backend is None and server is None and model is None:
+        return None
+    spec = BACKENDS.get(backend or ("openai" if server else DEFAULT_BACKEND))
+    options: dict[str, Any] = {"base_url": server} if server else {}
+    if model is not None:
+        if spec.model_option is None:
+            raise ValueError(f"--model does not apply to the {spec.name} backend")
+        options[spec.model_option] = model
+    missing = [k for k in spec.required if k not in options]
+    if missing == ["base_url"]:
+        raise ValueError(f"--backend {spec.name} needs --policy-server URL")
+    if missing and missing[0] == spec.model_option:
+        raise ValueError(f"--backend {spec.name} needs --model "
+                         f"({spec.options.get(missing[0], 'a model')})")
+    spec.check_options(options)
+    return spec.name, options
+
+
+def choose_backend(policies: Sequence[Policy], kind: str, options: Mapping[str, Any]) -> None:
+    """Give every LLM policy in ``policies`` built without a backend the chosen one."""
+    for policy in policies:
+        for p in _llm_policies(policy):
+            if vars(p)["_backend"] is None:
+                p.choose_backend(kind, **options)  # type: ignore[attr-defined]
 
 
 def probe_server(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> None:

@@ -20,7 +20,8 @@ Every check raises ``AssertionError`` with a message naming the game, config and
 Modules: :mod:`~agora.testing.pettingzoo_api`, :mod:`~agora.testing.kernel_contract` (the
 pending/step/done contract and payoff bounds), :mod:`~agora.testing.action_specs`,
 :mod:`~agora.testing.checkpoints` and :mod:`~agora.testing.runs` (seed determinism, smoke run);
-the public checks are re-exported here.
+the public checks are re-exported here. LLM backends have theirs:
+``check_backend(backend)`` (:mod:`~agora.testing.backends`).
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ from typing import Any
 from agora.engine.registry import REGISTRY
 from agora.testing._play import _random_actions as _random_actions
 from agora.testing.action_specs import check_action_specs
+from agora.testing.backends import check_backend
 from agora.testing.checkpoints import check_checkpoint_roundtrip
 from agora.testing.kernel_contract import check_kernel_contract, check_payoff_bounds
 from agora.testing.pettingzoo_api import check_pettingzoo_api
 from agora.testing.runs import BASE_COLUMNS, check_seed_determinism, check_smoke_run
 
 __all__ = [
-    "BASE_COLUMNS", "check_action_specs", "check_checkpoint_roundtrip", "check_game",
+    "BASE_COLUMNS", "check_action_specs", "check_backend", "check_checkpoint_roundtrip",
+    "check_game",
     "check_kernel_contract", "check_payoff_bounds", "check_pettingzoo_api",
     "check_seed_determinism", "check_smoke_run", "conformance_configs",
 ]

@@ -19,14 +19,22 @@ from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
-import polars as pl
 
-from agora.engine.kernel import GameKernel, StepOutcome
+from agora.engine.alternating_offers import (
+    PROPOSE,
+    RESPOND,
+    ProposeRespondKernel,
+    nullable,
+    outcome_columns,
+)
+from agora.engine.kernel import StepOutcome
 from agora.engine.structured import ChoiceSpec, OfferSpec, Spec, clean_message
+from agora.engine.views import OfferView
 from games.bargaining import prompts, theory
 from games.bargaining.config import BargainingConfig, FirstMover, Information, UltimatumConfig
+from games.bargaining.hooks import BargainingHooks, UltimatumHooks
 
-PROPOSER, RESPONDER = 0, 1
+PROPOSER, RESPONDER = PROPOSE, RESPOND
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,15 +68,16 @@ class BargainingObservation:
     pending_message: str
 
 
-class BargainingKernel(GameKernel):
+class BargainingKernel(ProposeRespondKernel):
     """M independent alternating-offers games stepped together."""
 
     name: ClassVar[str] = "bargaining"
-    roles: ClassVar[tuple[str, ...]] = ("proposer", "responder")
+    description: ClassVar[str] = ("Alternating-offers bargaining over a pie (Rubinstein 1982): "
+                                  "discounting, messages, (in)complete information.")
     config_cls: ClassVar[type[BargainingConfig]] = BargainingConfig
-    action_dtype: ClassVar[type] = object
     prompts = prompts.PROMPTS
     theory = theory
+    hooks = BargainingHooks(theory)
     config: BargainingConfig
     conformance_configs: ClassVar[tuple[dict[str, Any], ...]] = (
         {},
@@ -79,57 +88,29 @@ class BargainingKernel(GameKernel):
          "message_max": 40},
     )
 
-    def __init__(self, config: BargainingConfig, n_instances: int,
-                 rng: np.random.Generator) -> None:
-        super().__init__(config, n_instances, rng)
-        m = config.message_max if config.messages else 0
-        self._specs: tuple[Spec, Spec] = (
-            OfferSpec(name="offer", low=0.0, high=config.pie, step=config.step, unit=config.unit,
-                      description="the amount of the pie you offer the other player",
-                      message_max=m),
-            ChoiceSpec(name="decision", choices=("accept", "reject"), message_max=m,
-                       description="whether you accept the offer"))
-        self.reset()
+    def make_specs(self, message_max: int) -> tuple[Spec, Spec]:
+        c = self.config
+        return (OfferSpec(name="offer", low=0.0, high=c.pie, step=c.step, unit=c.unit,
+                          description="the amount of the pie you offer the other player",
+                          message_max=message_max),
+                ChoiceSpec(name="decision", choices=("accept", "reject"),
+                           message_max=message_max, description="whether you accept the offer"))
 
     # ------------------------------------------------------------------ header
     @property
-    def n_players(self) -> int:
-        return 2
-
-    def max_steps(self) -> int:
-        return 2 * self.config.rounds
-
-    def action_spec(self, player: int) -> Spec:
-        """The proposing spec (a slot responds under ``spec_for_code(RESPONDER)``)."""
-        return self._specs[PROPOSER]
-
-    def spec_codes(self, instances: np.ndarray, players: np.ndarray) -> np.ndarray:
-        return self.phase[instances]
-
-    def spec_for_code(self, code: int) -> Spec:
-        return self._specs[code]
-
-    def action_space(self, player: int) -> gym.Space[Any]:
-        offer, response = (s.space() for s in self._specs)
-        return gym.spaces.Dict({**offer.spaces, **response.spaces})
+    def n_rounds(self) -> int:
+        return self.config.rounds
 
     def payoff_bounds(self) -> tuple[float, float]:
         return 0.0, float(self.config.pie)
 
-    def proposer_slot(self, instances: np.ndarray) -> np.ndarray:
-        """Slot proposing in each instance's current round."""
-        return self.first[instances] ^ (self.round[instances] % 2)
-
-    def role_index(self, instances: np.ndarray, players: np.ndarray) -> np.ndarray:
-        inst = np.asarray(instances)
-        return (np.asarray(players) != self.proposer_slot(inst)).astype(np.int64)
+    def first_slot(self, instances: np.ndarray) -> np.ndarray:
+        return self.first[instances]
 
     # ------------------------------------------------------------------ dynamics
     def reset(self) -> None:
         m, t = self.n_instances, self.config.rounds
-        self.done = np.zeros(m, dtype=bool)
-        self.round = np.zeros(m, dtype=np.int64)
-        self.phase = np.zeros(m, dtype=np.int64)
+        self.reset_turns()
         fm = self.config.first_mover
         self.first = (self.rng.integers(0, 2, size=m) if fm is FirstMover.RANDOM
                       else np.full(m, int(fm is FirstMover.B), dtype=np.int64))
@@ -139,28 +120,18 @@ class BargainingKernel(GameKernel):
         self.response_msgs = np.full((m, t), "", dtype=object)
         self.share_a = np.full(m, np.nan)
 
-    def pending(self) -> tuple[np.ndarray, np.ndarray]:
-        live = np.flatnonzero(~self.done)
-        return live, self.proposer_slot(live) ^ self.phase[live]
-
     def step(self, instances: np.ndarray, players: np.ndarray,
              actions: np.ndarray) -> StepOutcome:
         cfg = self.config
-        inst = np.asarray(instances)
-        if np.unique(inst).size != inst.size:
-            raise ValueError(f"{self.name}: one decision per instance and step")
-        if np.any(np.asarray(players) != self.proposer_slot(inst) ^ self.phase[inst]):
-            raise ValueError(f"{self.name}: only the agent whose turn it is may act")
+        inst = self.check_turn(instances, players)
         n = inst.size
         r = self.round[inst]
         phase = self.phase[inst]
         all_rewards = np.zeros((self.n_instances, 2))
-        nan = np.full(n, np.nan)
-        cols = {k: nan.copy() for k in ("agreed", "agreement_round", "gain_a", "gain_b",
-                                         "efficiency", "fairness", "spe_deviation",
-                                         "nbs_deviation")}
+        cols = outcome_columns(n, ("agreed", "agreement_round", "gain_a", "gain_b",
+                                   "efficiency", "fairness", "spe_deviation", "nbs_deviation"))
         offer = np.full(n, np.nan)
-        mmax = cfg.message_max if cfg.messages else 0  # kernels store messages only as data
+        mmax = self.message_max  # kernels store messages only as data
         for i, (m, a) in enumerate(zip(inst, actions, strict=True)):
             t = r[i]
             if phase[i] == PROPOSER:
@@ -172,14 +143,8 @@ class BargainingKernel(GameKernel):
                 self.response_msgs[m, t] = clean_message(a.get("message"), mmax)
         prop_slot = self.proposer_slot(inst)
         share_a = np.where(prop_slot == 0, cfg.pie - offer, offer) / cfg.pie
-        responding = phase == RESPONDER
-        accepted = responding & self.accepted[inst, r]
-        last = responding & ~accepted & (r + 1 >= cfg.rounds)
-        finished = accepted | last
-        # advance: proposals -> responses; rejections -> next round's proposal
-        self.phase[inst] = np.where(responding, PROPOSER, RESPONDER)
-        self.round[inst[responding & ~accepted & ~last]] += 1
-        self.done[inst[finished]] = True
+        accepted = (phase == RESPONDER) & self.accepted[inst, r]
+        finished = self.advance(inst, accepted)
         if finished.any():
             fi = inst[finished]
             p = np.where(accepted[finished], share_a[finished], np.nan)
@@ -188,7 +153,7 @@ class BargainingKernel(GameKernel):
             all_rewards[fi, 0] = ga * cfg.pie
             all_rewards[fi, 1] = gb * cfg.pie
             spe = np.array([theory.spe_share_a(cfg, bool(f == 0)) for f in self.first[fi]])
-            nbs = theory.nash_bargaining_solution(1.0)[0]
+            nbs = theory.nash_bargaining_payoffs(1.0)[0]
             deal = accepted[finished]
             cols["agreed"][finished] = deal.astype(np.float64)
             cols["agreement_round"][finished] = np.where(deal, r[finished] + 1, np.nan)
@@ -198,9 +163,27 @@ class BargainingKernel(GameKernel):
             cols["spe_deviation"][finished] = p - spe
             cols["nbs_deviation"][finished] = p - nbs
         rewards = all_rewards[inst, np.asarray(players)]
-        metrics = {k: pl.Series(k, v, nan_to_null=True) for k, v in cols.items()}
         return StepOutcome(rewards=rewards, all_rewards=all_rewards,
-                           columns={"offer": offer, "share_a": share_a, **metrics})
+                           columns={"offer": offer, "share_a": share_a, **nullable(cols)})
+
+    def decision_view(self, instances: np.ndarray, players: np.ndarray) -> OfferView:
+        """Every decision in the decider's own share of the pie (what a player sees: the
+        offers so far, the one on the table, the round)."""
+        cfg = self.config
+        inst = np.asarray(instances)
+        n = inst.size
+        rounds = self.round[inst]
+        responding = self.phase[inst] == RESPONDER
+        mine = self.offer_makers(inst, cfg.rounds) == players[:, None]
+        raw = self.offers[inst]
+        offers = np.where(mine, cfg.pie - raw, raw)
+        pending = np.where(responding, offers[np.arange(n), np.minimum(rounds, cfg.rounds - 1)],
+                           np.nan)
+        return OfferView(
+            **self.view_fields(inst, players), proposing=~responding, pending=pending,
+            t=rounds + responding, end=np.full(n, cfg.rounds), low=np.zeros(n),
+            high=np.full(n, cfg.pie), offers=offers, mine=mine,
+            realise=lambda d: cfg.pie - theory.proposal(cfg, d))
 
     # ------------------------------------------------------------------ observations
     def observation_space(self) -> gym.Space[Any]:
@@ -214,7 +197,7 @@ class BargainingKernel(GameKernel):
 
     def observation_array(self, instance: int, player: int) -> np.ndarray:
         t = min(int(self.round[instance]), self.config.rounds - 1)
-        proposer = int(self.proposer_slot(np.array([instance]))[0])
+        proposer = self.proposer_of(instance)
         pending = (float(self.offers[instance, t]) if self.phase[instance] == RESPONDER
                    and proposer != player and not self.done[instance] else 0.0)
         own, other = self._deltas(player)
@@ -227,10 +210,7 @@ class BargainingKernel(GameKernel):
         t_now = int(self.round[instance])
         first = int(self.first[instance])
         history = []
-        for t in range(min(t_now + 1, self.config.rounds)):
-            if np.isnan(self.offers[instance, t]):
-                break
-            answered = t < t_now or self.done[instance] or self.phase[instance] == PROPOSER
+        for t, answered in self.proposals_made(instance):
             history.append(Exchange(
                 round=t, proposer="you" if first ^ (t % 2) == player else "other",
                 offer=float(self.offers[instance, t]),
@@ -239,7 +219,7 @@ class BargainingKernel(GameKernel):
                 response_message=str(self.response_msgs[instance, t]) if answered else ""))
         pending = history[-1] if history and history[-1].accepted is None else None
         own, other = self._deltas(player)
-        proposer = int(self.proposer_slot(np.array([instance]))[0])
+        proposer = self.proposer_of(instance)
         return BargainingObservation(
             round=t_now, role=self.roles[0 if proposer == player else 1],
             player="A" if player == 0 else "B", own_delta=own,
@@ -253,7 +233,9 @@ class UltimatumKernel(BargainingKernel):
     """The ultimatum game: one offer, accepted or rejected (bargaining with T = 1)."""
 
     name: ClassVar[str] = "ultimatum"
+    description: ClassVar[str] = "The ultimatum game: one offer, accepted or rejected."
     config_cls: ClassVar[type[BargainingConfig]] = UltimatumConfig
+    hooks = UltimatumHooks(theory)
     conformance_configs: ClassVar[tuple[dict[str, Any], ...]] = (
         {},
         {"first_mover": "random", "messages": True, "pie": 10.0},

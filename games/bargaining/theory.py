@@ -9,22 +9,21 @@ game is T = 1: the proposer offers the smallest amount (0) and the responder acc
 bargaining solution maximises ``(u_a − d_a)(u_b − d_b)`` over ``u_a + u_b = M``: each gets its
 disagreement payoff plus half the surplus. GLEE metrics (Shapira et al. 2024): with A's share p
 agreed in round t (1-based), gains ``p·δA^(t−1)``, ``(1 − p)·δB^(t−1)``, efficiency their sum and
-fairness ``1 − 4(p − 1/2)²``. ``offer_view`` / ``offer_actions`` express decisions in each
-player's own share of the pie for the scripted negotiators of :mod:`agora.policies.negotiators`.
+fairness ``1 − 4(p − 1/2)²``. ``equilibrium_actions`` and ``offer_actions`` take the kernel's
+decision view (an :class:`~agora.engine.views.OfferView` in each player's own share of the pie),
+what the scripted players ask a :class:`~agora.engine.contract.SequentialTheory` for.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from agora.engine.alternating_offers import PROPOSE
+from agora.engine.views import OfferView
 from games.bargaining.config import BargainingConfig
-
-if TYPE_CHECKING:
-    from agora.engine.batch import DecisionBatch
-    from agora.policies.negotiators import OfferView
 
 
 def rubinstein_share(delta_proposer: float, delta_responder: float,
@@ -59,13 +58,18 @@ def ultimatum_share() -> float:
     return rubinstein_share(1.0, 1.0, horizon=1)
 
 
-def nash_bargaining_solution(pie: float, d_a: float = 0.0, d_b: float = 0.0) -> tuple[float, float]:
-    """Nash bargaining payoffs ``argmax (u_a − d_a)(u_b − d_b)`` s.t. ``u_a + u_b = pie``."""
+def nash_bargaining_payoffs(pie: float, d_a: float = 0.0, d_b: float = 0.0,
+                            weight: float = 0.5) -> tuple[float, float]:
+    """Payoffs ``(u_a, u_b)`` of the (generalised, weight ``w``) Nash bargaining solution
+    ``argmax (u_a − d_a)^w (u_b − d_b)^(1−w)`` s.t. ``u_a + u_b = pie``: each gets its
+    disagreement payoff plus its weight's part of the surplus."""
+    if not 0 <= weight <= 1:
+        raise ValueError(f"weight must lie in [0, 1], got {weight}")
     surplus = pie - d_a - d_b
     if surplus < 0:
         raise ValueError(f"no agreement beats the disagreement point ({d_a}, {d_b}) "
                          f"with a pie of {pie}")
-    return d_a + surplus / 2, d_b + surplus / 2
+    return d_a + surplus * weight, d_b + surplus * (1 - weight)
 
 
 def spe_share_a(config: BargainingConfig, a_first: bool) -> float:
@@ -109,25 +113,20 @@ def spe_tables(config: BargainingConfig, a_first: bool) -> tuple[np.ndarray, np.
     return offers, thresholds
 
 
-def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
-    """SPE play of every decision of a batch (proposals and responses)."""
-    from games.bargaining.env import PROPOSER
-
-    k: Any = batch.kernel
-    cfg: BargainingConfig = k.config
+def equilibrium_actions(view: OfferView) -> np.ndarray:
+    """SPE play of every decision of a view (proposals and responses)."""
+    cfg: BargainingConfig = view.config
     tables = {True: spe_tables(cfg, True), False: spe_tables(cfg, False)}
-    out = np.empty(len(batch), dtype=object)
-    for i, (m, code) in enumerate(zip(batch.instances, batch.codes, strict=True)):
-        t = int(k.round[m])
-        offers, thresholds = tables[bool(k.first[m] == 0)]
-        spec = batch.spec_of_code(int(code))
-        if code == PROPOSER:
-            action: dict[str, Any] = {"offer": float(offers[t])}
-        else:
-            accept = k.offers[m, t] >= thresholds[t] - 1e-9
-            action = {"decision": "accept" if accept else "reject"}
-        out[i] = spec.validate(action)  # snaps the offer to the grid value the spec accepts
-    return out
+    actions: list[dict[str, Any]] = []
+    for t, first, code, pending in zip(view.rounds, view.first, view.codes, view.pending,
+                                       strict=True):
+        offers, thresholds = tables[bool(first == 0)]
+        if code == PROPOSE:
+            actions.append({"offer": float(offers[t])})
+        else:  # the pending offer is the amount offered to the responder
+            accept = pending >= thresholds[t] - 1e-9
+            actions.append({"decision": "accept" if accept else "reject"})
+    return view.validated(actions)  # snaps the offer to the grid value the spec accepts
 
 
 def gains(config: BargainingConfig, share_a: np.ndarray,
@@ -150,7 +149,7 @@ def fairness(share_a: np.ndarray) -> np.ndarray:
     return 1.0 - 4.0 * (p - 0.5) ** 2
 
 
-def _proposal(config: BargainingConfig, demand: np.ndarray) -> np.ndarray:
+def proposal(config: BargainingConfig, demand: np.ndarray) -> np.ndarray:
     """Offer to the responder leaving the proposer at least ``demand`` (on the grid)."""
     offer = config.pie - np.asarray(demand, dtype=np.float64)
     if config.step is not None:
@@ -158,37 +157,9 @@ def _proposal(config: BargainingConfig, demand: np.ndarray) -> np.ndarray:
     return np.clip(offer, 0.0, config.pie)
 
 
-def offer_view(batch: DecisionBatch) -> OfferView:
-    """Every decision of a batch in the decider's own share of the pie (scripted negotiators)."""
-    from agora.policies.negotiators import OfferView
-    from games.bargaining.env import RESPONDER
-
-    k: Any = batch.kernel
-    cfg: BargainingConfig = k.config
-    inst, players = batch.instances, batch.players
-    n = inst.size
-    rounds = k.round[inst]
-    responding = k.phase[inst] == RESPONDER
-    proposer = k.first[inst][:, None] ^ (np.arange(cfg.rounds)[None, :] % 2)
-    mine = proposer == players[:, None]
-    raw = k.offers[inst]
-    offers = np.where(mine, cfg.pie - raw, raw)
-    pending = np.where(responding, offers[np.arange(n), np.minimum(rounds, cfg.rounds - 1)],
-                       np.nan)
-    return OfferView(
-        proposing=~responding, pending=pending, t=rounds + responding,
-        end=np.full(n, cfg.rounds), low=np.zeros(n), high=np.full(n, cfg.pie), offers=offers,
-        mine=mine, realise=lambda d: cfg.pie - _proposal(cfg, d))
-
-
-def offer_actions(batch: DecisionBatch, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
+def offer_actions(view: OfferView, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
     """Proposals realising ``demand`` (own share) and accept / reject responses."""
-    from games.bargaining.env import PROPOSER
-
-    offers = _proposal(batch.kernel.config, demand)
-    out = np.empty(len(batch), dtype=object)
-    for i, code in enumerate(batch.codes):
-        spec = batch.spec_of_code(int(code))
-        out[i] = spec.validate({"offer": float(offers[i])} if code == PROPOSER else
-                               {"decision": "accept" if accept[i] else "reject"})
-    return out
+    offers = proposal(view.config, demand)
+    return view.validated(
+        {"offer": float(offers[i])} if code == PROPOSE else
+        {"decision": "accept" if accept[i] else "reject"} for i, code in enumerate(view.codes))

@@ -18,6 +18,7 @@ from agora.engine.action_spec import ActionSpec
 from agora.engine.kernel import GameKernel, StepOutcome
 from games.dictator import prompts, theory
 from games.dictator.config import DictatorConfig
+from games.dictator.hooks import DictatorHooks
 
 DICTATOR, RECIPIENT = 0, 1
 
@@ -58,6 +59,7 @@ class DictatorKernel(GameKernel):
     """Representative configs checked by :mod:`agora.testing`."""
     prompts = prompts.PROMPTS
     theory = theory
+    hooks = DictatorHooks(theory)
     config: DictatorConfig
 
     def __init__(self, config: DictatorConfig, n_instances: int,

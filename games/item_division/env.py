@@ -14,19 +14,27 @@ shortfall: 1 − u_A·u_B / max Nash product); null elsewhere.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
-import polars as pl
 
-from agora.engine.kernel import GameKernel, StepOutcome
+from agora.engine.alternating_offers import (
+    PROPOSE,
+    RESPOND,
+    ProposeRespondKernel,
+    nullable,
+    outcome_columns,
+)
+from agora.engine.kernel import StepOutcome
 from agora.engine.structured import AllocationSpec, ChoiceSpec, Spec, clean_message
+from agora.engine.views import OfferView
 from games.item_division import prompts, theory
 from games.item_division.config import ItemDivisionConfig
 
-PROPOSER, RESPONDER = 0, 1
+PROPOSER, RESPONDER = PROPOSE, RESPOND
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,13 +62,19 @@ class ItemDivisionObservation:
     pending: Proposal | None
 
 
-class ItemDivisionKernel(GameKernel):
+@dataclass(frozen=True, kw_only=True)
+class ItemDivisionView(OfferView):
+    """Decisions of a batch in the decider's own value, plus the allocation on the table."""
+
+    table: np.ndarray
+    """``(n, items)``: items A keeps under the proposal on the table (zeros when none)."""
+
+
+class ItemDivisionKernel(ProposeRespondKernel):
     """M independent item divisions stepped together."""
 
     name: ClassVar[str] = "item_division"
-    roles: ClassVar[tuple[str, ...]] = ("proposer", "responder")
     config_cls: ClassVar[type[ItemDivisionConfig]] = ItemDivisionConfig
-    action_dtype: ClassVar[type] = object
     prompts = prompts.PROMPTS
     theory = theory
     config: ItemDivisionConfig
@@ -71,73 +85,44 @@ class ItemDivisionKernel(GameKernel):
          "values_b": (2.0, 2.0), "horizon": 1},
     )
 
-    def __init__(self, config: ItemDivisionConfig, n_instances: int,
-                 rng: np.random.Generator) -> None:
-        super().__init__(config, n_instances, rng)
-        m = config.message_max if config.messages else 0
-        self._specs: tuple[Spec, Spec] = (
-            AllocationSpec(name="keep", counts=config.counts, items=config.items,
-                           message_max=m, description="how many of each item you keep"),
-            ChoiceSpec(name="decision", message_max=m,
-                       description="whether you accept the proposal"))
-        self._nash = float(np.prod(theory.values(
-            config, theory.nash_bargaining_allocation(config)[None, :])))
-        self.reset()
+    def make_specs(self, message_max: int) -> tuple[Spec, Spec]:
+        c = self.config
+        return (AllocationSpec(name="keep", counts=c.counts, items=c.items,
+                               message_max=message_max,
+                               description="how many of each item you keep"),
+                ChoiceSpec(name="decision", message_max=message_max,
+                           description="whether you accept the proposal"))
 
     @property
-    def n_players(self) -> int:
-        return 2
+    def n_rounds(self) -> int:
+        return self.config.horizon
 
-    def max_steps(self) -> int:
-        return 2 * self.config.horizon
-
-    def action_spec(self, player: int) -> Spec:
-        """The proposing spec (a slot responds under ``spec_for_code(RESPONDER)``)."""
-        return self._specs[PROPOSER]
-
-    def spec_codes(self, instances: np.ndarray, players: np.ndarray) -> np.ndarray:
-        return self.phase[instances]
-
-    def spec_for_code(self, code: int) -> Spec:
-        return self._specs[code]
-
-    def action_space(self, player: int) -> gym.Space[Any]:
-        a, b = (s.space() for s in self._specs)
-        return gym.spaces.Dict({**a.spaces, **b.spaces})
+    @functools.cached_property
+    def _nash(self) -> float:
+        """Nash product of the Nash bargaining allocation (the scale of ``nbs_deviation``)."""
+        c = self.config
+        return float(np.prod(theory.values(c, theory.nash_bargaining_allocation(c)[None, :])))
 
     def payoff_bounds(self) -> tuple[float, float]:
         return 0.0, max(self.config.total_value(0), self.config.total_value(1))
 
-    def proposer_slot(self, instances: np.ndarray) -> np.ndarray:
-        """Slot proposing in each instance's current round."""
-        return self.first ^ (self.round[instances] % 2)
-
-    def role_index(self, instances: np.ndarray, players: np.ndarray) -> np.ndarray:
-        return (np.asarray(players) != self.proposer_slot(np.asarray(instances))).astype(np.int64)
+    def first_slot(self, instances: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(instances), self.first, dtype=np.int64)
 
     def reset(self) -> None:
         m, t, n = self.n_instances, self.config.horizon, len(self.config.counts)
         self.first = int(self.config.first_mover == "b")
-        self.done = np.zeros(m, dtype=bool)
-        self.round = np.zeros(m, dtype=np.int64)
-        self.phase = np.zeros(m, dtype=np.int64)
+        self.reset_turns()
         self.keep_a = np.zeros((m, t, n), dtype=np.int64)
         self.accepted = np.zeros((m, t), dtype=bool)
         self.msgs = np.full((m, t, 2), "", dtype=object)
 
-    def pending(self) -> tuple[np.ndarray, np.ndarray]:
-        live = np.flatnonzero(~self.done)
-        return live, self.proposer_slot(live) ^ self.phase[live]
-
     def step(self, instances: np.ndarray, players: np.ndarray,
              actions: np.ndarray) -> StepOutcome:
         cfg = self.config
-        inst = np.asarray(instances)
-        if np.unique(inst).size != inst.size or np.any(
-                np.asarray(players) != self.proposer_slot(inst) ^ self.phase[inst]):
-            raise ValueError("item_division: one decision per instance, by the agent whose turn")
+        inst = self.check_turn(instances, players)
         counts = np.asarray(cfg.counts)
-        mmax = cfg.message_max if cfg.messages else 0
+        mmax = self.message_max
         r, phase = self.round[inst], self.phase[inst]
         prop = self.proposer_slot(inst)
         for i, (m, a) in enumerate(zip(inst, actions, strict=True)):
@@ -148,17 +133,11 @@ class ItemDivisionKernel(GameKernel):
             else:
                 self.accepted[m, r[i]] = a["decision"] == "accept"
         va, vb = theory.values(cfg, self.keep_a[inst, r])
-        responding = phase == RESPONDER
-        accepted = responding & self.accepted[inst, r]
-        last = responding & ~accepted & (r + 1 >= cfg.horizon)
-        finished = accepted | last
-        self.phase[inst] = np.where(responding, PROPOSER, RESPONDER)
-        self.round[inst[responding & ~accepted & ~last]] += 1
-        self.done[inst[finished]] = True
+        accepted = (phase == RESPONDER) & self.accepted[inst, r]
+        finished = self.advance(inst, accepted)
         all_rewards = np.zeros((self.n_instances, 2))
-        nan = np.full(inst.size, np.nan)
-        cols = {k: nan.copy() for k in ("agreed", "agreement_round", "gain_a", "gain_b",
-                                         "pareto_optimal", "efficiency", "nbs_deviation")}
+        cols = outcome_columns(inst.size, ("agreed", "agreement_round", "gain_a", "gain_b",
+                                           "pareto_optimal", "efficiency", "nbs_deviation"))
         if finished.any():
             fi, deal = inst[finished], accepted[finished]
             ga, gb = np.where(deal, va[finished], 0.0), np.where(deal, vb[finished], 0.0)
@@ -171,10 +150,32 @@ class ItemDivisionKernel(GameKernel):
             cols["efficiency"][finished] = theory.efficiency(cfg, ga, gb)
             cols["nbs_deviation"][finished] = (1 - ga * gb / self._nash if self._nash > 0
                                                else 0.0)
-        metrics = {k: pl.Series(k, v, nan_to_null=True) for k, v in cols.items()}
         return StepOutcome(rewards=all_rewards[inst, np.asarray(players)],
                            all_rewards=all_rewards,
-                           columns={"value_a": va, "value_b": vb, **metrics})
+                           columns={"value_a": va, "value_b": vb, **nullable(cols)})
+
+    def decision_view(self, instances: np.ndarray, players: np.ndarray) -> ItemDivisionView:
+        """Every decision in the decider's own value (what a player sees: the proposals so
+        far, the one on the table, the round)."""
+        cfg = self.config
+        inst = np.asarray(instances)
+        n = inst.size
+        rounds = self.round[inst]
+        responding = self.phase[inst] == RESPONDER
+        slots = np.arange(cfg.horizon)[None, :]
+        made = (slots < rounds[:, None]) | ((slots == rounds[:, None]) & responding[:, None])
+        keep_a = self.keep_a[inst]
+        va, vb = theory.values(cfg, keep_a)
+        offers = np.where(made, np.where(players[:, None] == 0, va, vb), np.nan)
+        now = np.minimum(rounds, cfg.horizon - 1)
+        pending = np.where(responding, offers[np.arange(n), now], np.nan)
+        high = np.where(players == 0, cfg.total_value(0), cfg.total_value(1))
+        return ItemDivisionView(
+            **self.view_fields(inst, players), proposing=~responding, pending=pending,
+            t=rounds + responding, end=np.full(n, cfg.horizon), low=np.zeros(n), high=high,
+            offers=offers, mine=self.offer_makers(inst, cfg.horizon) == players[:, None],
+            realise=lambda d: theory.proposals(cfg, players, d)[1],
+            table=np.where(responding[:, None], keep_a[np.arange(n), now], 0))
 
     def observation_space(self) -> gym.Space[Any]:
         # [round, is proposer, items offered to me per type (0 if none)]
@@ -184,7 +185,7 @@ class ItemDivisionKernel(GameKernel):
 
     def observation_array(self, instance: int, player: int) -> np.ndarray:
         t = min(int(self.round[instance]), self.config.horizon - 1)
-        proposer = int(self.proposer_slot(np.array([instance]))[0])
+        proposer = self.proposer_of(instance)
         mine = np.zeros(len(self.config.counts))
         if self.phase[instance] == RESPONDER and not self.done[instance]:
             mine = self._bundle(instance, t, player).astype(np.float64)
@@ -198,10 +199,7 @@ class ItemDivisionKernel(GameKernel):
         cfg = self.config
         t_now = int(self.round[instance])
         hist = []
-        for t in range(min(t_now + 1, cfg.horizon)):
-            if t == t_now and self.phase[instance] == PROPOSER and not self.done[instance]:
-                break
-            answered = t < t_now or bool(self.done[instance])
+        for t, answered in self.proposals_made(instance):
             mine = self._bundle(instance, t, player)
             hist.append(Proposal(
                 round=t, proposer="you" if self.first ^ (t % 2) == player else "other",
@@ -213,7 +211,7 @@ class ItemDivisionKernel(GameKernel):
         pending = hist[-1] if hist and hist[-1].accepted is None else None
         own, other = (cfg.values_a, cfg.values_b) if player == 0 else (cfg.values_b,
                                                                        cfg.values_a)
-        proposer = int(self.proposer_slot(np.array([instance]))[0])
+        proposer = self.proposer_of(instance)
         return ItemDivisionObservation(
             round=t_now, role=self.roles[0 if proposer == player else 1], own_values=own,
             other_values=None if cfg.private_values else other,

@@ -7,9 +7,10 @@ as a share of the maximal joint value ``Σ c_i·max(v_A,i, v_B,i)``. Without dis
 proposer keeps everything it values; backward induction gives each earlier proposer its best
 allocation among those leaving the responder at least its continuation value. The Nash
 bargaining solution (disagreement 0) maximises ``u_A·u_B`` over allocations.
-``offer_view`` / ``offer_actions`` express decisions in each player's own value for the scripted
-negotiators of :mod:`agora.policies.negotiators` (a demand becomes the least demanding bundle
-worth it).
+``equilibrium_actions`` and ``offer_actions`` take the kernel's decision view (an
+:class:`~agora.engine.views.OfferView` in each player's own value), what the scripted players ask
+a :class:`~agora.engine.contract.SequentialTheory` for (a demand becomes the least demanding
+bundle worth it).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from agora.engine.alternating_offers import PROPOSE
+from agora.engine.views import OfferView
 from games.item_division.config import ItemDivisionConfig
 
 if TYPE_CHECKING:
-    from agora.engine.batch import DecisionBatch
-    from agora.policies.negotiators import OfferView
+    from games.item_division.env import ItemDivisionView
 
 
 def allocations(config: ItemDivisionConfig) -> np.ndarray:
@@ -97,28 +99,21 @@ def spe_plan(config: ItemDivisionConfig) -> tuple[np.ndarray, np.ndarray]:
     return plan, thresholds
 
 
-def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
+def equilibrium_actions(view: ItemDivisionView) -> np.ndarray:
     """SPE play: propose the plan's allocation; accept iff the offer meets the threshold."""
-    from games.item_division.env import PROPOSER
-
-    k: Any = batch.kernel
-    cfg: ItemDivisionConfig = k.config
+    cfg: ItemDivisionConfig = view.config
     plan, thresholds = spe_plan(cfg)
     counts = np.asarray(cfg.counts)
-    out = np.empty(len(batch), dtype=object)
-    for i, (m, j, code) in enumerate(zip(batch.instances, batch.players, batch.codes,
-                                         strict=True)):
-        t = int(k.round[m])
-        spec = batch.spec_of_code(int(code))
-        if code == PROPOSER:
+    actions: list[dict[str, Any]] = []
+    for i, (t, j, code) in enumerate(zip(view.rounds, view.players, view.codes, strict=True)):
+        if code == PROPOSE:
             keep = plan[t] if j == 0 else counts - plan[t]
-            a: dict[str, Any] = {"keep": [int(x) for x in keep]}
+            actions.append({"keep": [int(x) for x in keep]})
         else:
-            ua, ub = values(cfg, k.keep_a[m, t][None, :])
+            ua, ub = values(cfg, view.table[i][None, :])
             mine = float(ua[0] if j == 0 else ub[0])
-            a = {"decision": "accept" if mine >= thresholds[t] - 1e-9 else "reject"}
-        out[i] = spec.validate(a)  # the canonical action the runner's legality check expects
-    return out
+            actions.append({"decision": "accept" if mine >= thresholds[t] - 1e-9 else "reject"})
+    return view.validated(actions)  # the canonical action the runner's legality check expects
 
 
 @functools.lru_cache(maxsize=64)
@@ -136,7 +131,7 @@ def _proposal_table(config: ItemDivisionConfig, player: int) -> tuple[np.ndarray
     return bundles[order], own[order]
 
 
-def _proposals(config: ItemDivisionConfig, players: np.ndarray,
+def proposals(config: ItemDivisionConfig, players: np.ndarray,
                demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The least demanding bundle worth at least ``demand`` to each proposer, and its value."""
     keep = np.zeros((players.size, len(config.counts)), dtype=np.int64)
@@ -150,39 +145,9 @@ def _proposals(config: ItemDivisionConfig, players: np.ndarray,
     return keep, value
 
 
-def offer_view(batch: DecisionBatch) -> OfferView:
-    """Every decision of a batch in the decider's own value (scripted negotiators)."""
-    from agora.policies.negotiators import OfferView
-    from games.item_division.env import RESPONDER
-
-    k: Any = batch.kernel
-    cfg: ItemDivisionConfig = k.config
-    inst, players = batch.instances, batch.players
-    n = inst.size
-    rounds = k.round[inst]
-    responding = k.phase[inst] == RESPONDER
-    slots = np.arange(cfg.horizon)[None, :]
-    made = (slots < rounds[:, None]) | ((slots == rounds[:, None]) & responding[:, None])
-    va, vb = values(cfg, k.keep_a[inst])
-    offers = np.where(made, np.where(players[:, None] == 0, va, vb), np.nan)
-    pending = np.where(responding, offers[np.arange(n), np.minimum(rounds, cfg.horizon - 1)],
-                       np.nan)
-    high = np.where(players == 0, cfg.total_value(0), cfg.total_value(1))
-    return OfferView(
-        proposing=~responding, pending=pending, t=rounds + responding,
-        end=np.full(n, cfg.horizon), low=np.zeros(n), high=high, offers=offers,
-        mine=(k.first ^ (slots % 2)) == players[:, None],
-        realise=lambda d: _proposals(cfg, players, d)[1])
-
-
-def offer_actions(batch: DecisionBatch, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
+def offer_actions(view: OfferView, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
     """Proposals of the least demanding bundle worth ``demand`` and accept / reject responses."""
-    from games.item_division.env import PROPOSER
-
-    keep, _ = _proposals(batch.kernel.config, batch.players, demand)
-    out = np.empty(len(batch), dtype=object)
-    for i, code in enumerate(batch.codes):
-        spec = batch.spec_of_code(int(code))
-        out[i] = spec.validate({"keep": [int(x) for x in keep[i]]} if code == PROPOSER else
-                               {"decision": "accept" if accept[i] else "reject"})
-    return out
+    keep, _ = proposals(view.config, view.players, demand)
+    return view.validated(
+        {"keep": [int(x) for x in keep[i]]} if code == PROPOSE else
+        {"decision": "accept" if accept[i] else "reject"} for i, code in enumerate(view.codes))

@@ -18,15 +18,16 @@ from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
-import polars as pl
 
-from agora.engine.kernel import GameKernel, StepOutcome
+from agora.engine.alternating_offers import AlternatingOffersKernel, nullable, outcome_columns
+from agora.engine.kernel import StepOutcome
 from agora.engine.structured import ChoiceSpec, OfferSpec, Spec, clean_message
+from agora.engine.views import OfferView
 from games.negotiation import prompts, theory
 from games.negotiation.config import NegotiationConfig, Opener
+from games.negotiation.hooks import NegotiationHooks
 
 SELLER, BUYER = 0, 1
-OPEN, RESPOND = 0, 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,15 +56,23 @@ class NegotiationObservation:
     pending_price: float | None
 
 
-class NegotiationKernel(GameKernel):
+@dataclass(frozen=True, kw_only=True)
+class NegotiationView(OfferView):
+    """Decisions of a batch in the decider's own surplus, plus the price on the table."""
+
+    price: np.ndarray
+    """Price on the table (NaN before the opening offer)."""
+
+
+class NegotiationKernel(AlternatingOffersKernel):
     """M independent buyer-seller negotiations stepped together."""
 
     name: ClassVar[str] = "negotiation"
     roles: ClassVar[tuple[str, ...]] = ("seller", "buyer")
     config_cls: ClassVar[type[NegotiationConfig]] = NegotiationConfig
-    action_dtype: ClassVar[type] = object
     prompts = prompts.PROMPTS
     theory = theory
+    hooks = NegotiationHooks(theory)
     config: NegotiationConfig
     conformance_configs: ClassVar[tuple[dict[str, Any], ...]] = (
         {},
@@ -71,39 +80,21 @@ class NegotiationKernel(GameKernel):
         {"buyer_value": 80.0, "step": None, "private_values": False, "horizon": 2},
     )
 
-    def __init__(self, config: NegotiationConfig, n_instances: int,
-                 rng: np.random.Generator) -> None:
-        super().__init__(config, n_instances, rng)
-        m = config.message_max if config.messages else 0
-        price = OfferSpec(name="price", low=0.0, high=config.price_max, step=config.step,
-                          unit=config.unit, description="the price you propose",
-                          message_max=m)
-        self._specs: tuple[Spec, Spec] = (price, ChoiceSpec(
+    def make_specs(self, message_max: int) -> tuple[Spec, Spec]:
+        price = OfferSpec(name="price", low=0.0, high=self.config.price_max,
+                          step=self.config.step, unit=self.config.unit,
+                          description="the price you propose", message_max=message_max)
+        return price, ChoiceSpec(
             name="decision", choices=("accept", "counter", "walk_away"), offer=price,
-            offer_with=("counter",),
-            message_max=m, description="accept the price on the table, counter with your "
-            "own price, or walk away"))
-        self.reset()
-
-    @property
-    def n_players(self) -> int:
-        return 2
+            offer_with=("counter",), message_max=message_max,
+            description="accept the price on the table, counter with your own price, or walk "
+            "away")
 
     def max_steps(self) -> int:
         return self.config.horizon + 1
 
-    def action_spec(self, player: int) -> Spec:
-        """The opening-offer spec (later moves use ``spec_for_code(RESPOND)``)."""
-        return self._specs[OPEN]
-
     def spec_codes(self, instances: np.ndarray, players: np.ndarray) -> np.ndarray:
         return (self.turn[instances] > 0).astype(np.int64)
-
-    def spec_for_code(self, code: int) -> Spec:
-        return self._specs[code]
-
-    def action_space(self, player: int) -> gym.Space[Any]:
-        return self._specs[RESPOND].space()
 
     def payoff_bounds(self) -> tuple[float, float]:
         c = self.config
@@ -128,22 +119,18 @@ class NegotiationKernel(GameKernel):
         self.msgs = np.full((m, t), "", dtype=object)
         self.deal_price = np.full(m, np.nan)
 
-    def mover(self, instances: np.ndarray) -> np.ndarray:
-        """Slot whose turn it is."""
-        return self.opener[instances] ^ (self.turn[instances] % 2)
+    def first_slot(self, instances: np.ndarray) -> np.ndarray:
+        return self.opener[instances]
 
-    def pending(self) -> tuple[np.ndarray, np.ndarray]:
-        live = np.flatnonzero(~self.done)
-        return live, self.mover(live)
+    def mover(self, instances: np.ndarray) -> np.ndarray:
+        return self.opener[instances] ^ (self.turn[instances] % 2)
 
     def step(self, instances: np.ndarray, players: np.ndarray,
              actions: np.ndarray) -> StepOutcome:
         cfg = self.config
-        inst = np.asarray(instances)
-        if np.unique(inst).size != inst.size or np.any(players != self.mover(inst)):
-            raise ValueError("negotiation: one decision per instance, by the agent whose turn")
+        inst = self.check_turn(instances, players)
         n = inst.size
-        mmax = cfg.message_max if cfg.messages else 0
+        mmax = self.message_max
         agreed = np.zeros(n, dtype=bool)
         finished = np.zeros(n, dtype=bool)
         for i, (m, a) in enumerate(zip(inst, actions, strict=True)):
@@ -165,10 +152,8 @@ class NegotiationKernel(GameKernel):
         self.round[inst] = self.turn[inst]
         self.done[inst[finished]] = True
         all_rewards = np.zeros((self.n_instances, 2))
-        nan = np.full(n, np.nan)
-        cols = {k: nan.copy() for k in ("agreed", "agreement_round", "seller_gain",
-                                         "buyer_gain", "efficiency", "fairness",
-                                         "spe_deviation")}
+        cols = outcome_columns(n, ("agreed", "agreement_round", "seller_gain", "buyer_gain",
+                                   "efficiency", "fairness", "spe_deviation"))
         if finished.any():
             fi = inst[finished]
             p = np.where(agreed[finished], self.deal_price[fi], np.nan)
@@ -183,10 +168,39 @@ class NegotiationKernel(GameKernel):
             cols["efficiency"][finished] = theory.efficiency(cfg, deal)
             cols["fairness"][finished] = theory.fairness(cfg, p)
             cols["spe_deviation"][finished] = p - spe
-        metrics = {k: pl.Series(k, v, nan_to_null=True) for k, v in cols.items()}
         return StepOutcome(rewards=all_rewards[inst, np.asarray(players)],
                            all_rewards=all_rewards,
-                           columns={"price": self.price[inst].copy(), **metrics})
+                           columns={"price": self.price[inst].copy(), **nullable(cols)})
+
+    def decision_view(self, instances: np.ndarray, players: np.ndarray) -> NegotiationView:
+        """Every decision in the decider's own surplus (what a player sees: the prices so far,
+        the one on the table, the turn).
+
+        A response is itself a counter-offer, so the time of the next own proposal is the
+        current turn; the horizon is the number of offers.
+        """
+        cfg = self.config
+        inst = np.asarray(instances)
+        n = inst.size
+        seller = players == SELLER
+        turn = self.turn[inst]
+        prices = self.prices[inst]
+        offers = np.where(seller[:, None], prices - cfg.seller_value, cfg.buyer_value - prices)
+        price = self.price[inst]
+        pending = np.where(seller, price - cfg.seller_value, cfg.buyer_value - price)
+        low = np.where(seller, cfg.outside_seller, cfg.outside_buyer)
+        high = np.where(seller, cfg.price_max - cfg.seller_value, cfg.buyer_value)
+
+        def realise(demand: np.ndarray) -> np.ndarray:
+            p = theory.price_for(cfg, seller, demand)
+            return np.where(seller, p - cfg.seller_value, cfg.buyer_value - p)
+
+        return NegotiationView(
+            **self.view_fields(inst, players), proposing=turn == 0,
+            pending=np.where(turn > 0, pending, np.nan), t=turn, end=np.full(n, cfg.horizon),
+            low=low, high=high, offers=offers,
+            mine=self.offer_makers(inst, cfg.horizon + 1) == players[:, None], realise=realise,
+            price=price)
 
     def observation_space(self) -> gym.Space[Any]:
         # [turn, price on the table (0 if none), own value, other value or -1]

@@ -6,8 +6,10 @@ sum (with zero options: iff F_b > F_a). Without discounting, the SPE of alternat
 last offer gives the last proposer the whole surplus: the opening offer is that price and it is
 accepted at once. GLEE metrics (Shapira et al. 2024), prices in units of M = F_a: fairness
 ``1 − 4(p − p_f)²`` with ``p_f = (F_a + F_b)/2`` on trade, else 1; efficiency 1 iff trade
-happens exactly when F_b > F_a. ``offer_view`` / ``offer_actions`` express decisions in each
-side's own surplus for the scripted negotiators of :mod:`agora.policies.negotiators`.
+happens exactly when F_b > F_a. ``equilibrium_actions`` and ``offer_actions`` take the kernel's
+decision view (an :class:`~agora.engine.views.OfferView` in each side's own surplus, plus the price
+on the table), what the scripted players ask a :class:`~agora.engine.contract.SequentialTheory`
+for.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from agora.engine.alternating_offers import PROPOSE
 from games.negotiation.config import NegotiationConfig
 
 if TYPE_CHECKING:
-    from agora.engine.batch import DecisionBatch
-    from agora.policies.negotiators import OfferView
+    from games.negotiation.env import NegotiationView
 
 SELLER, BUYER = 0, 1
 
@@ -60,26 +62,22 @@ def spe_price(config: NegotiationConfig, seller_opens: bool) -> float:
     return float(min(max(p, 0.0), config.price_max))
 
 
-def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
+def equilibrium_actions(view: NegotiationView) -> np.ndarray:
     """SPE play: open at the SPE price, accept any price no worse than it, else counter it."""
-    k: Any = batch.kernel
-    cfg: NegotiationConfig = k.config
-    out = np.empty(len(batch), dtype=object)
-    for i, (m, j, code) in enumerate(zip(batch.instances, batch.players, batch.codes,
-                                         strict=True)):
-        p_star = spe_price(cfg, bool(k.opener[m] == SELLER))
-        spec = batch.spec_of_code(int(code))
-        if code == 0:
-            a: dict[str, Any] = {"price": p_star}
+    cfg: NegotiationConfig = view.config
+    actions: list[dict[str, Any]] = []
+    for first, j, code, p in zip(view.first, view.players, view.codes, view.price, strict=True):
+        p_star = spe_price(cfg, bool(first == SELLER))
+        if code == PROPOSE:
+            actions.append({"price": p_star})
         else:
-            p = float(k.price[m])
+            p = float(p)
             ok = p >= p_star - 1e-9 if j == SELLER else p <= p_star + 1e-9
-            a = {"decision": "accept" if ok else "counter", "price": p_star}
-        out[i] = spec.validate(a)  # snaps the price to the grid value the spec accepts
-    return out
+            actions.append({"decision": "accept" if ok else "counter", "price": p_star})
+    return view.validated(actions)  # snaps the price to the grid value the spec accepts
 
 
-def _price(config: NegotiationConfig, seller: np.ndarray, demand: np.ndarray) -> np.ndarray:
+def price_for(config: NegotiationConfig, seller: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """Price giving the seller (or buyer) surplus at least ``demand`` (rounded its way)."""
     d = np.asarray(demand, dtype=np.float64)
     p = np.where(seller, config.seller_value + d, config.buyer_value - d)
@@ -89,54 +87,20 @@ def _price(config: NegotiationConfig, seller: np.ndarray, demand: np.ndarray) ->
     return np.clip(p, 0.0, config.price_max)
 
 
-def offer_view(batch: DecisionBatch) -> OfferView:
-    """Every decision of a batch in the decider's own surplus (scripted negotiators).
-
-    A response is itself a counter-offer, so the time of the next own proposal is the current
-    turn; the horizon is the number of offers.
-    """
-    from agora.policies.negotiators import OfferView
-
-    k: Any = batch.kernel
-    cfg: NegotiationConfig = k.config
-    inst, players = batch.instances, batch.players
-    n = inst.size
-    seller = players == SELLER
-    turn = k.turn[inst]
-    mover = k.opener[inst][:, None] ^ (np.arange(cfg.horizon + 1)[None, :] % 2)
-    prices = k.prices[inst]
-    offers = np.where(seller[:, None], prices - cfg.seller_value, cfg.buyer_value - prices)
-    price = k.price[inst]
-    pending = np.where(seller, price - cfg.seller_value, cfg.buyer_value - price)
-    low = np.where(seller, cfg.outside_seller, cfg.outside_buyer)
-    high = np.where(seller, cfg.price_max - cfg.seller_value, cfg.buyer_value)
-
-    def realise(demand: np.ndarray) -> np.ndarray:
-        p = _price(cfg, seller, demand)
-        return np.where(seller, p - cfg.seller_value, cfg.buyer_value - p)
-
-    return OfferView(proposing=turn == 0, pending=np.where(turn > 0, pending, np.nan), t=turn,
-                     end=np.full(n, cfg.horizon), low=low, high=high, offers=offers,
-                     mine=mover == players[:, None], realise=realise)
-
-
-def offer_actions(batch: DecisionBatch, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
+def offer_actions(view: NegotiationView, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
     """Opening prices and accept / counter responses realising ``demand`` (own surplus).
 
     A response that neither accepts nor may counter (no offers left) walks away.
     """
-    k: Any = batch.kernel
-    cfg: NegotiationConfig = k.config
-    prices = _price(cfg, batch.players == SELLER, demand)
-    out = np.empty(len(batch), dtype=object)
-    for i, (m, code) in enumerate(zip(batch.instances, batch.codes, strict=True)):
-        spec = batch.spec_of_code(int(code))
-        if code == 0:
-            a: dict[str, Any] = {"price": float(prices[i])}
+    cfg: NegotiationConfig = view.config
+    prices = price_for(cfg, view.players == SELLER, demand)
+    actions: list[dict[str, Any]] = []
+    for i, (code, turn) in enumerate(zip(view.codes, view.rounds, strict=True)):
+        if code == PROPOSE:
+            actions.append({"price": float(prices[i])})
         elif accept[i]:
-            a = {"decision": "accept", "price": float(k.price[m])}
+            actions.append({"decision": "accept", "price": float(view.price[i])})
         else:
-            a = {"decision": "counter" if k.turn[m] < cfg.horizon else "walk_away",
-                 "price": float(prices[i])}
-        out[i] = spec.validate(a)
-    return out
+            actions.append({"decision": "counter" if turn < cfg.horizon else "walk_away",
+                            "price": float(prices[i])})
+    return view.validated(actions)

@@ -18,6 +18,7 @@ from agora.engine.action_spec import ActionSpec
 from agora.engine.kernel import GameKernel, StepOutcome
 from games.p_beauty import prompts, theory
 from games.p_beauty.config import PayoffRule, PBeautyConfig
+from games.p_beauty.hooks import PBeautyHooks
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +60,7 @@ class PBeautyKernel(GameKernel):
     """Representative configs checked by :mod:`agora.testing`."""
     prompts = prompts.PROMPTS
     theory = theory
+    hooks = PBeautyHooks(theory)
     config: PBeautyConfig
 
     def __init__(self, config: PBeautyConfig, n_instances: int, rng: np.random.Generator) -> None:

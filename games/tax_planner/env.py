@@ -14,7 +14,8 @@ rates, 5 years × 5 steps, 20-point cap, equal rebate, quasilinear utility (c = 
 on work rows ``skill``, ``hours``, ``income``, ``tax``, ``post_tax_income``, ``utility``,
 ``marginal_rate`` and the period's ``revenue``, ``rebate``, ``welfare_utilitarian``,
 ``welfare_inverse_income``, ``welfare_inverse_realised``, ``gini_pre``, ``gini_post``,
-``eq_x_prod``, ``dwl``; on vote rows ``vote_winner``; null elsewhere.
+``eq_x_prod``, ``dwl``; on vote rows ``vote_winner``; null elsewhere. Scripted players read a
+:class:`~games.tax_planner.view.TaxView` (what a player may know: see that module).
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from agora.engine.kernel import GameKernel, StepOutcome
 from agora.engine.structured import ChoiceSpec, OfferSpec, Spec
 from games.tax_planner import prompts, theory
 from games.tax_planner.config import Candidate, Objective, TaxConfig
+from games.tax_planner.hooks import TaxPlannerHooks
 from games.tax_planner.observation import Period, TaxObservation, YearSummary
 from games.tax_planner.spec import ScheduleSpec, rate_field
 from games.tax_planner.utility import marginal_rate, utility
+from games.tax_planner.view import TaxView, build_view
 
 PLAN, VOTE, WORK = 0, 1, 2
 PHASES = ("plan", "vote", "work")
@@ -54,6 +57,7 @@ class TaxPlannerKernel(GameKernel):
     action_dtype: ClassVar[type] = object
     prompts = prompts.PROMPTS
     theory = theory
+    hooks = TaxPlannerHooks(theory)
     config: TaxConfig
     conformance_configs: ClassVar[tuple[dict[str, Any], ...]] = (
         {"n_workers": 4, "tax_years": 2, "steps_per_year": 2},
@@ -237,17 +241,20 @@ class TaxPlannerKernel(GameKernel):
 
     def saez_from_last_year(self, m: int, elasticity: float | None = None) -> np.ndarray:
         """Saez rates from economy ``m``'s last completed year (mean incomes and weights)."""
-        c = self.config
-        assert c.thresholds is not None
         y = int(self.round[m]) - 1
         if y < 0:
             return self.rates[m].copy()
+        return theory.saez_from_year(self.skills[m], *self.year_means(m, y), self.config,
+                                     elasticity)
+
+    def year_means(self, m: int, y: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each worker's mean annual income and post-tax income in year ``y`` of economy ``m``."""
         p = self.periods
-        income = p["income"][m, y].mean(axis=0)
-        x = p["post_tax"][m, y].mean(axis=0) / c.weeks
-        g = theory.welfare_weights_of(self.skills[m], income, x, c)
-        e = theory.taxable_income_elasticity(c) if elasticity is None else elasticity
-        return theory.saez_rates(income, c.thresholds, e, g)
+        return p["income"][m, y].mean(axis=0), p["post_tax"][m, y].mean(axis=0)
+
+    def decision_view(self, instances: np.ndarray, players: np.ndarray) -> TaxView:
+        """What the deciding players may know (see :mod:`games.tax_planner.view`)."""
+        return build_view(self, np.asarray(instances), np.asarray(players))
 
     def _vote(self, inst: np.ndarray, players: np.ndarray, actions: np.ndarray) -> np.ndarray:
         c = self.config

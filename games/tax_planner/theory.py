@@ -25,15 +25,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agora.analysis.equilibria import pareto_tail_parameter
-from agora.analysis.equilibria import saez_top_rate as _saez_top_rate
-from agora.analysis.welfare import (
+from agora.engine.streams import Streams
+from agora.engine.welfare_metrics import (
     equality_times_productivity,
     gini,
     inverse_income_weighted_welfare,
     utilitarian,
 )
-from agora.engine.streams import Streams
 from games.tax_planner.config import US_BRACKETS, Objective, Rebate, TaxConfig, Utility
 from games.tax_planner.utility import (
     best_response,
@@ -46,7 +44,7 @@ from games.tax_planner.utility import (
 )
 
 if TYPE_CHECKING:
-    from agora.engine.batch import DecisionBatch
+    from games.tax_planner.view import TaxView
 
 
 def us_brackets(year: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -60,7 +58,24 @@ def us_brackets(year: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
 
 def saez_top_rate(a: float, e: float, g: float = 0.0) -> float:
     """Saez (2001) top rate ``(1 − g)/(1 − g + a·e)`` (``1/(1 + a·e)`` for ``g = 0``)."""
-    return _saez_top_rate(a, e, g)
+    if a <= 0 or e < 0:
+        raise ValueError("saez_top_rate: need a > 0 and e >= 0")
+    if not 0 <= g <= 1:
+        raise ValueError(f"saez_top_rate: welfare weight g must lie in [0, 1], got {g}")
+    den = 1 - g + a * e
+    return (1 - g) / den if den > 0 else 0.0
+
+
+def pareto_tail_parameter(incomes: np.ndarray, threshold: float) -> float:
+    """Local Pareto parameter ``a = m/(m − z*)``, ``m`` the mean income above ``z*``."""
+    z = np.asarray(incomes, dtype=np.float64)
+    top = z[z >= threshold]
+    if top.size == 0:
+        raise ValueError("pareto_tail_parameter: no incomes above the threshold")
+    m = float(top.mean())
+    if m <= threshold:
+        return math.inf
+    return m / (m - threshold)
 
 
 def taxable_income_elasticity(config: TaxConfig) -> float:
@@ -255,6 +270,18 @@ def saez_rates(incomes: np.ndarray, thresholds: tuple[float, ...], elasticity: f
     return np.clip(rates, 0.0, 1.0)
 
 
+def saez_from_year(skills: np.ndarray, income: np.ndarray, post_tax: np.ndarray,
+                   config: TaxConfig, elasticity: float | None = None) -> np.ndarray:
+    """Saez rates from one tax year of one economy: each worker's mean annual ``income`` and
+    ``post_tax`` income give the incomes and welfare weights (``elasticity`` defaults to
+    :func:`taxable_income_elasticity`)."""
+    assert config.thresholds is not None
+    x = post_tax / config.weeks
+    g = welfare_weights_of(skills, income, x, config)
+    e = taxable_income_elasticity(config) if elasticity is None else elasticity
+    return saez_rates(income, config.thresholds, e, g)
+
+
 def saez_schedule(skills: np.ndarray, config: TaxConfig, *, elasticity: float | None = None,
                   objective: Objective | str | None = None, start: np.ndarray | None = None,
                   iterations: int = 30) -> np.ndarray:
@@ -332,19 +359,16 @@ def stackelberg_optimum(skills: np.ndarray, config: TaxConfig,
                              start_welfare=scored[best], evaluations=count[0])
 
 
-def equilibrium_actions(batch: DecisionBatch) -> np.ndarray:
-    """Stackelberg play of a batch: workers best respond (and vote for the candidate that
-    gives them the most utility); the planner moves toward the welfare optimum within the cap.
+def equilibrium_actions(view: TaxView) -> np.ndarray:
+    """Stackelberg play of a batch of decisions (a :class:`~games.tax_planner.view.TaxView`):
+    workers best respond (and vote for the candidate that gives them the most utility); the
+    planner moves toward the welfare optimum within the cap.
 
-    The optimum is cached on the kernel, so scripted ``equilibrium`` players compute it once;
-    the cache is a private attribute (``_`` prefix), derived data that checkpoints leave out.
+    The optimum of each distinct economy is computed once and kept (see :func:`_optimum`).
     """
-    from agora.policies.tax import BestResponseWorker, ByRolePolicy, StackelbergPlanner
+    from games.tax_planner.players import equilibrium_play
 
-    kernel = batch.kernel
-    planner = kernel.__dict__.setdefault("_stackelberg_planner", StackelbergPlanner())
-    policy = ByRolePolicy(worker=BestResponseWorker(), planner=planner)
-    return policy.act(batch, Streams.from_seed(0, len(batch))).actions  # deterministic
+    return equilibrium_play(view)
 
 
 # --------------------------------------------------------------------------- skills

@@ -1,4 +1,0 @@
-"""Packaged human baselines (see PROVENANCE.md).
-
-Regenerate them with ``python -m agora.analysis.data.build``.
-"""

@@ -1,0 +1,229 @@
+"""The catalogue of named analyses a game may ask the report for.
+
+A game's hooks list :class:`~agora.engine.contract.AnalysisSpec` s (``kind`` plus parameters
+read off its config); each kind here names the section it belongs to, its place in that section
+and the function that adds its tables, rows or figures. The report never tests a game's name:
+a beauty contest asks for ``cognitive_hierarchy`` with its ``p`` and bounds, a transfer game
+for ``transfer_metrics`` with its endowments, a turn-based game for ``spe_outcomes``.
+
+Fitted parameters go to ``ctx.rows["rationality"]`` and become one table at the end of that
+section; every estimate is also kept in ``report.estimates`` under a stable key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from agora.analysis import plots, rationality, welfare
+from agora.analysis.report.context import EST_HEADER, Context, est_row
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A named analysis: its section, its order there, a label for errors and the step.
+
+    ``replaces`` names generic steps it stands in for when the game asks for it (the SPE
+    outcomes of a turn-based game replace the one-shot benchmark and NashConv).
+    """
+
+    section: str
+    order: int
+    label: str
+    run: Callable[[Context, Params], None]
+    replaces: tuple[str, ...] = ()
+
+
+def _bounds(params: Params) -> dict[str, float]:
+    return {"lower": float(params["lower"]), "upper": float(params["upper"])}
+
+
+def _first_actions(ctx: Context) -> np.ndarray:
+    return ctx.first_round()["action"].to_numpy().astype(np.float64)
+
+
+# ------------------------------------------------------------------ equilibrium
+SPE_OUTCOMES = ("agreed", "agreement_round", "efficiency", "fairness", "spe_deviation")
+"""Final-decision columns that ``spe_outcomes`` reads."""
+
+
+def spe_outcomes(ctx: Context, params: Params) -> None:
+    """One observation per finished game instance, against the SPE (agreement at once on its
+    split). ``params["deviation_unit"]`` says what the deviation is measured in."""
+    s = ctx.report.sections["equilibrium"]
+    missing = [c for c in SPE_OUTCOMES if c not in ctx.records.columns]
+    if missing:
+        raise ValueError(f"the records lack the outcome columns {', '.join(missing)}")
+    finals = ctx.records.filter(pl.col("agreed").is_not_null() & pl.col("agreed").is_not_nan())
+    if finals.height == 0:
+        raise ValueError("no finished game instance in the records")
+    deals = finals.filter(pl.col("agreed") > 0)
+
+    def row(label: str, key: str, values: pl.Series) -> list[Any]:
+        return est_row(label, ctx.mean(key, values.cast(pl.Float64).to_numpy()))
+
+    rows = [row("agreement rate (SPE: 1 when trade is efficient)", "agreement_rate",
+                finals["agreed"]),
+            row("agreement round, 1-based, of deals (SPE: 1)", "agreement_round",
+                deals["agreement_round"]),
+            row("deviation from the SPE split of deals (SPE: 0)", "spe_deviation",
+                deals["spe_deviation"]),
+            row("absolute deviation from the SPE split of deals", "spe_abs_deviation",
+                deals["spe_deviation"].abs()),
+            row("efficiency (SPE: 1)", "efficiency", finals["efficiency"]),
+            row("fairness (GLEE)", "fairness", finals["fairness"])]
+    s.text("Turn-based game: the subgame-perfect equilibrium agrees at once (round 1) on the "
+           "SPE split (the first proposer's share of the pie, or the price). Each finished "
+           "game instance is one observation; the deviation is in "
+           f"{params.get('deviation_unit', 'the units of the split')}.")
+    s.table("Outcomes against the subgame-perfect equilibrium (one row per game instance)",
+            EST_HEADER, rows)
+    s.text("NashConv compares one-shot strategy profiles, so it is not computed for "
+           "turn-based games; the table above measures the distance from the SPE.")
+
+
+# ------------------------------------------------------------------ welfare
+def transfer_metrics(ctx: Context, params: Params) -> None:
+    """Efficiency, fairness and share given of one-sided transfers (GLEE-style)."""
+    label = str(params.get("label", "Transfer"))
+    m = welfare.dictator_metrics(ctx.movers(), endowment=float(params["endowment"]),
+                                 recipient_endowment=float(params["recipient_endowment"]))
+    rows = [est_row(k, ctx.mean(f"{label.lower()}.{k}", v, name=k)) for k, v in m.items()]
+    ctx.report.sections["welfare"].table(f"{label} efficiency and fairness (GLEE-style)",
+                                         EST_HEADER, rows)
+
+
+# ------------------------------------------------------------------ rationality
+def cognitive_hierarchy(ctx: Context, params: Params) -> None:
+    """Poisson cognitive hierarchy τ and noise σ of first-round guesses."""
+    e = ctx.keep("ch_tau", rationality.fit_cognitive_hierarchy(
+        _first_actions(ctx), p=float(params["p"]), **_bounds(params), n_boot=ctx.n_boot,
+        rng=ctx.rng))
+    rows = ctx.rows.setdefault("rationality", [])
+    rows.append(est_row("cognitive hierarchy tau (first round)", e))
+    rows.append(["CH noise sigma", e.extra["sigma"], e.extra["sigma_ci_low"],
+                 e.extra["sigma_ci_high"], e.n, "jointly with tau"])
+
+
+def level_k_classification(ctx: Context, params: Params) -> None:
+    """Nagel's (1995) level-k intervals and the share of first-round guesses in each."""
+    p = float(params["p"])
+    shares = rationality.level_k_shares(_first_actions(ctx), p, **_bounds(params))
+    iv = rationality.nagel_intervals(p, **_bounds(params))
+    ctx.report.sections["rationality"].table(
+        "Nagel (1995) level-k classification, first round", ["step", "interval", "share"],
+        [[k, f"[{iv[i, 0]:.3g}, {iv[i, 1]:.3g}]", v] for i, (k, v) in enumerate(shares.items())
+         if k != "other"] + [["other", "", shares["other"]]])
+
+
+def level_k_mixture(ctx: Context, params: Params) -> None:
+    """Level-k mixture weights by EM with bootstrap intervals."""
+    mx = rationality.fit_level_k_mixture(_first_actions(ctx), p=float(params["p"]),
+                                         **_bounds(params), n_boot=max(20, ctx.n_boot // 4),
+                                         rng=ctx.rng)
+    ctx.report.sections["rationality"].table(
+        "Level-k mixture (EM), first round",
+        ["level", "mean guess", "weight", "95% CI low", "95% CI high"],
+        [[int(r["level"]), r["mean_guess"], r["weight"], r["ci_low"], r["ci_high"]]
+         for r in mx.table()])
+    ctx.report.estimates["level_k_mixture"] = {
+        f"level_{i}": w.value for i, w in enumerate(mx.weights)}
+
+
+def fehr_schmidt_share(ctx: Context, params: Params) -> None:
+    """Share of first-round transfers that reveal Fehr-Schmidt β >= 1/2."""
+    e = ctx.keep("fs_beta_share", rationality.fehr_schmidt_beta_share(
+        _first_actions(ctx), endowment=float(params["endowment"]),
+        recipient_endowment=float(params["recipient_endowment"]), n_boot=ctx.n_boot,
+        rng=ctx.rng))
+    ctx.rows.setdefault("rationality", []).append(
+        est_row("Fehr-Schmidt: share with beta >= 1/2 (first round)", e))
+
+
+# ------------------------------------------------------------------ figures
+def guess_histogram(ctx: Context, params: Params) -> None:
+    """First-round guesses with level-k guesses, the equilibrium and the human baseline."""
+    b = _figure_baseline(ctx, "guess")
+    ctx.report.sections["figures"].figure(
+        "guess_histogram", "First-round guesses with level-k guesses and the human baseline",
+        plots.guess_histogram(ctx.first_round()["action"].to_numpy(), p=float(params["p"]),
+                              **_bounds(params), baseline=b,
+                              equilibrium=ctx.equilibrium_action()))
+
+
+def giving_distribution(ctx: Context, params: Params) -> None:
+    """Shares of the endowment given in the first round against the human baseline."""
+    b = _figure_baseline(ctx, "share")
+    shares = ctx.first_round()["action"].to_numpy() / float(params["endowment"])
+    ctx.report.sections["figures"].figure(
+        "giving_distribution", "Share given by dictators against the human baseline",
+        plots.giving_distribution(shares, baseline=b))
+
+
+def _round_means(ctx: Context, column: str) -> np.ndarray:
+    """Mean of ``column`` by round (instance means first; rows without it left out)."""
+    frame = (ctx.records.filter(pl.col(column).is_not_null() & pl.col(column).is_not_nan())
+             .group_by(["round", "instance"]).agg(pl.col(column).mean())
+             .group_by("round").agg(pl.col(column).mean()).sort("round"))
+    if frame.height == 0:
+        raise ValueError(f"no values of {column!r} in the records")
+    return frame[column].to_numpy()
+
+
+def series_by_round(ctx: Context, params: Params) -> None:
+    """Per-round means of recorded outcome columns (``params["series"]``: label -> column)."""
+    series = {label: _round_means(ctx, col) for label, col in params["series"].items()}
+    ctx.report.sections["figures"].figure(
+        str(params.get("name", "series_by_round")), str(params.get("title", "Outcomes by round")),
+        plots.welfare_over_time(series, xlabel=str(params.get("xlabel", "round")),
+                                ylabel=str(params.get("ylabel", "mean")),
+                                title=str(params.get("title", "Outcomes by round"))))
+
+
+def rate_schedule(ctx: Context, params: Params) -> None:
+    """Marginal-rate schedule (mean over instances) of the first and last round, with
+    ``params["thresholds"]`` the finite upper bracket bounds and ``params["columns"]`` the
+    recorded rate of each bracket."""
+    rates = np.array([_round_means(ctx, c) for c in params["columns"]])  # (brackets, rounds)
+    edges = [*map(float, params["thresholds"]), float("inf")]
+    if len(edges) != rates.shape[0]:
+        raise ValueError(f"{len(edges)} brackets but {rates.shape[0]} rate columns")
+    others = {"first round": (edges, rates[:, 0])} if rates.shape[1] > 1 else {}
+    ctx.report.sections["figures"].figure(
+        "rate_schedule", "Marginal rates by bracket (mean over instances)",
+        plots.tax_schedule(edges, rates[:, -1], label="last round", others=others,
+                           title="Marginal rate schedule"))
+
+
+def _figure_baseline(ctx: Context, measure: str) -> Any:
+    """The run's baseline when it is in ``measure``; figures draw without one otherwise."""
+    try:
+        b = ctx.baseline()
+    except ValueError:
+        return None
+    return b if b is not None and b.measure == measure else None
+
+
+CATALOGUE: dict[str, Analysis] = {
+    "spe_outcomes": Analysis("equilibrium", 5, "SPE outcomes", spe_outcomes,
+                             replaces=("benchmark", "nash_conv")),
+    "transfer_metrics": Analysis("welfare", 20, "transfer metrics", transfer_metrics),
+    "cognitive_hierarchy": Analysis("rationality", 10, "cognitive hierarchy",
+                                    cognitive_hierarchy),
+    "level_k_classification": Analysis("rationality", 20, "level-k classification",
+                                       level_k_classification),
+    "level_k_mixture": Analysis("rationality", 30, "level-k mixture", level_k_mixture),
+    "fehr_schmidt_share": Analysis("rationality", 80, "Fehr-Schmidt", fehr_schmidt_share),
+    "guess_histogram": Analysis("figures", 10, "guess histogram", guess_histogram),
+    "giving_distribution": Analysis("figures", 20, "giving distribution", giving_distribution),
+    "rate_schedule": Analysis("figures", 25, "rate schedule", rate_schedule),
+    "series_by_round": Analysis("figures", 26, "outcomes by round", series_by_round),
+}
+"""Named analyses games may request, by kind. The report's generic steps sit between them by
+order (see :mod:`agora.analysis.report.sections`)."""

@@ -1,0 +1,83 @@
+"""Printed tables: cell formatting and :class:`Table` (figures next to their benchmarks)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from agora.analysis.estimate import Estimate
+
+
+def fmt(x: Any, digits: int = 3) -> str:
+    """A table cell: numbers to ``digits`` significant figures, NaN/None as ``n/a``."""
+    if x is None:
+        return "n/a"
+    if isinstance(x, bool | np.bool_):
+        return "yes" if x else "no"
+    if isinstance(x, int | np.integer):
+        return str(int(x))
+    if isinstance(x, float | np.floating):
+        if not math.isfinite(float(x)):
+            return "n/a"
+        return f"{float(x):.{digits}g}"
+    return str(x)
+
+
+def fmt_est(e: Estimate, digits: int = 3) -> str:
+    """``value [low, high]`` (the interval omitted when there is none)."""
+    if not math.isfinite(e.value):
+        return "n/a"
+    if math.isfinite(e.ci_low) and math.isfinite(e.ci_high):
+        return f"{fmt(e.value, digits)} [{fmt(e.ci_low, digits)}, {fmt(e.ci_high, digits)}]"
+    return fmt(e.value, digits)
+
+
+def short_citation(citation: str) -> str:
+    """``Nagel (1995)`` / ``Forsythe et al. (1994)`` from a full reference."""
+    authors, _, _ = citation.partition("(")
+    year = re.search(r"\((\d{4})\)", citation)
+    if year is None:
+        return citation.split(".")[0]
+    first = authors.split(",")[0].strip()
+    return f"{first}{' et al.' if '&' in authors else ''} ({year.group(1)})"
+
+
+def fmt_share(x: float) -> str:
+    """A share as a percentage."""
+    return "n/a" if x is None or not math.isfinite(x) else f"{100 * x:.1f}%"
+
+
+# --------------------------------------------------------------------- tables and summary
+@dataclass(kw_only=True)
+class Table:
+    """A printed table: simulated figures next to their human / theory benchmarks."""
+
+    title: str
+    header: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, *cells: Any) -> None:
+        """Append a row (cells formatted with :func:`fmt` unless already strings)."""
+        if len(cells) != len(self.header):
+            raise ValueError(f"{self.title}: row has {len(cells)} cells, header "
+                             f"{len(self.header)}")
+        self.rows.append([c if isinstance(c, str) else fmt(c) for c in cells])
+
+    def markdown(self) -> str:
+        """GitHub-flavoured Markdown."""
+        lines = [f"**{self.title}**", "", "| " + " | ".join(self.header) + " |",
+                 "|" + "---|" * len(self.header)]
+        lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |"
+                  for r in self.rows]
+        lines += [""] + [f"- {n}" for n in self.notes] if self.notes else []
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"title": self.title, "header": self.header, "rows": self.rows,
+                "notes": self.notes}
