@@ -28,12 +28,30 @@ def fmt(x: Any, digits: int = 3) -> str:
 
 
 def fmt_est(e: Estimate, digits: int = 3) -> str:
-    """``value [low, high]`` (the interval omitted when there is none)."""
+    """``value [low, high]`` (the interval omitted when there is none); an estimate at a bound
+    of its search range reads ``value [low, ∞] (at its bound)``, its open end as ``±∞``."""
     if not math.isfinite(e.value):
         return "n/a"
-    if math.isfinite(e.ci_low) and math.isfinite(e.ci_high):
-        return f"{fmt(e.value, digits)} [{fmt(e.ci_low, digits)}, {fmt(e.ci_high, digits)}]"
-    return fmt(e.value, digits)
+
+    def end(x: float) -> str:
+        return ("∞" if x > 0 else "-∞") if math.isinf(x) else fmt(x, digits)
+
+    flag = " (at its bound)" if e.at_bound else ""
+    if math.isnan(e.ci_low) or math.isnan(e.ci_high):
+        return fmt(e.value, digits) + flag
+    return f"{fmt(e.value, digits)} [{end(e.ci_low)}, {end(e.ci_high)}]{flag}"
+
+
+FIDELITY_COLUMNS = ["W1 [95% CI]", "KS [95% CI]", "TV [95% CI]", "Turing [95% CI]",
+                    "Turing win / tie"]
+"""Cells of :func:`fidelity_cells`: a human-likeness score in a printed table."""
+
+
+def fidelity_cells(score: Any) -> list[str]:
+    """The :data:`FIDELITY_COLUMNS` cells of a
+    :class:`~agora.analysis.fidelity.FidelityScore`."""
+    return [fmt_est(score.wasserstein), fmt_est(score.ks), fmt_est(score.total_variation),
+            fmt_est(score.turing), f"{score.turing_win:.3f} / {score.turing_tie:.3f}"]
 
 
 def short_citation(citation: str) -> str:

@@ -47,7 +47,7 @@ def benchmark_table(summary: Summary, results: dict[str, tuple[pl.DataFrame, dic
         first, last = _first_last(v, pl.col("action"), rng, nb)
         t.add("p-beauty", f"mean guess (p = {cfg.p:.3g})", first, last, b.mean,
               f"humans, {b.description}")
-        from experiments.p_beauty_nagel import ch_tau_for_mean
+        from agora.analysis.rationality import ch_tau_for_mean
 
         g0 = v.filter(pl.col("population_round") == 0)["action"].to_numpy().astype(float)
         try:

@@ -6,7 +6,12 @@ table sets the agents' agreement rate, agreement round, first proposer's share, 
 and fairness next to the subgame-perfect split of the game's theory module (finite horizon),
 Rubinstein's infinite-horizon share and the Nash bargaining split. A second table compares
 ultimatum offers and rejections with Oosterbeek et al. (2004) and Forsythe et al. (1994), and
-fits the responders' Fehr-Schmidt α.
+fits the responders' Fehr-Schmidt α. Human-likeness tables score the ultimatum agents (all and by
+persona subgroup) and scripted references against the individual MobLab strategy-method data
+of Mei et al. (2024): proposers' offers by Wasserstein-1, Kolmogorov-Smirnov, total variation
+and Mei et al.'s Turing-test statistic (:mod:`agora.analysis.fidelity`); responders'
+accept/reject decisions against what the MobLab subjects' minimum acceptable offers imply for
+the same offers (:mod:`agora.analysis.fidelity_responder`).
 
     python -m experiments.bargaining_spe --n 20        # 20 pairs per discount-factor cell
     python -m experiments.bargaining_spe --smoke
@@ -32,9 +37,13 @@ from experiments._common import (
     finals,
     fmt,
     fmt_est,
+    short_citation,
 )
+from experiments._tables import FIDELITY_COLUMNS, fidelity_cells
 
 NAME = "bargaining_spe"
+SUBGROUPS = ("sex", "age_band", "education_level", "race_group")
+"""Persona columns of the human-likeness table (those present are used)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +59,10 @@ class BargainingSpeConfig:
         temperature: LLM sampling temperature.
         max_tokens: Answer budget.
         ultimatum_baselines: Packaged human baselines of the ultimatum table.
+        proposer_fidelity: Baseline with individual offers (human-likeness of proposers).
+        responder_fidelity: Baseline with individual minimum acceptable offers (responders).
+        reference_pairs: Ultimatum games of each scripted reference population.
+        min_group: Smallest persona subgroup scored in the human-likeness table.
         n_boot: Bootstrap replicates.
     """
 
@@ -63,10 +76,14 @@ class BargainingSpeConfig:
     max_tokens: int = 16
     ultimatum_baselines: tuple[str, ...] = ("oosterbeek2004_ultimatum",
                                             "forsythe1994_ultimatum_10_pay")
+    proposer_fidelity: str = "moblab2024_ultimatum_proposer"
+    responder_fidelity: str = "moblab2024_ultimatum_responder"
+    reference_pairs: int = 200
+    min_group: int = 5
     n_boot: int = 200
 
     def __post_init__(self) -> None:
-        for name in ("pairs", "horizon", "ultimatum_pairs"):
+        for name in ("pairs", "horizon", "ultimatum_pairs", "reference_pairs", "min_group"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
@@ -81,7 +98,7 @@ class BargainingSpeConfig:
 
 
 SMOKE = BargainingSpeConfig(pairs=2, deltas=((0.8, 0.8),), horizon=2, ultimatum_pairs=3,
-                            n_boot=20)
+                            reference_pairs=20, min_group=2, n_boot=20)
 
 
 def config_for(args: ExperimentArgs) -> BargainingSpeConfig:
@@ -206,6 +223,77 @@ def _ultimatum(summary: Summary, agents: Agents, pool: PersonaPool, cfg: Bargain
         f"p values against {main_b.name}: {c.test}; binomial test of the rejection rate.",
         "Responder α: Fehr-Schmidt (1999) logit acceptance fitted to (offer, accept) pairs; "
         "humans' α is not in the packaged data.",
+    ]
+    _fidelity(summary, rec, game, cfg, args, agents.label(), rng)
+
+
+def _fidelity(summary: Summary, rec: pl.DataFrame, game: dict[str, float],
+              cfg: BargainingSpeConfig, args: ExperimentArgs, who: str,
+              rng: np.random.Generator) -> None:
+    """Ultimatum proposers and responders (agents, a random human draw, scripted references)
+    against the MobLab strategy-method data (Mei et al. 2024)."""
+    import agora
+    from agora.analysis import baselines as bl
+    from agora.analysis.fidelity import fidelity
+    from agora.analysis.fidelity_responder import acceptance
+    from agora.policies import EquilibriumPolicy, RandomPolicy
+
+    prop, resp = (bl.load_baseline(n) for n in (cfg.proposer_fidelity, cfg.responder_fidelity))
+    t = summary.table(f"Human-likeness, ultimatum proposers: offers against {prop.description}",
+                      ["population", "group", "n", *FIDELITY_COLUMNS])
+    a = summary.table(f"Human-likeness, ultimatum responders: decisions against {resp.description}",
+                      ["population", "decisions", "agents accept [95% CI]",
+                       "humans would accept the same offers [95% CI]",
+                       "difference [95% CI]"])
+    groups = [c for c in SUBGROUPS if c in rec.columns]
+    scores = fidelity(rec, prop, game, by=groups, n_boot=cfg.n_boot, rng=rng,
+                      min_group=cfg.min_group)
+    for s in scores.scores:
+        t.add(f"agents: {who}", s.group, s.n_agents, *fidelity_cells(s))
+    n = scores.scores[0].n_agents
+    draw = rng.choice(prop.values, size=n, replace=False)
+    t.add(f"humans: {n} MobLab subjects drawn at random", "all", n, *fidelity_cells(
+        fidelity(draw, prop, n_boot=cfg.n_boot, rng=rng).scores[0]))
+
+    def accept_row(name: str, records: pl.DataFrame) -> None:
+        try:
+            r = acceptance(records, resp, game, n_boot=cfg.n_boot, rng=rng)
+        except ValueError as exc:
+            a.add(name, "", f"n/a ({exc})", "", "")
+            return
+        a.add(name, r.n_decisions, fmt_est(r.agent_rate), fmt_est(r.human_rate),
+              fmt_est(r.difference))
+
+    accept_row(f"agents: {who}", rec)
+    refs = {"spe": ("scripted: subgame-perfect (selfish) play", EquilibriumPolicy()),
+            "random": ("scripted: uniform random play", RandomPolicy())}
+    for i, (folder, (name, policy)) in enumerate(refs.items()):
+        res = agora.run("ultimatum", policy=policy, n_instances=cfg.reference_pairs,
+                        seed=args.seed + 2000 + i, out=args.out / f"ultimatum_reference_{folder}",
+                        resume=args.resume, progress=False, **game)
+        s = fidelity(res.records, prop, game, by=[], n_boot=cfg.n_boot, rng=rng).scores[0]
+        t.add(name, "all", s.n_agents, *fidelity_cells(s))
+        accept_row(name, res.records)
+    t.notes += [
+        f"{short_citation(prop.citation)}: {prop.notes}.",
+        f"Offers as shares of the pie (agents: pie {fmt(cfg.pie)}, MobLab: 100). W1: "
+        "Wasserstein-1 on the share scale; KS: Kolmogorov-Smirnov; TV: total variation over "
+        f"{scores.scores[0].binning}; all 0 for identical distributions.",
+        "Turing: Mei et al.'s (2024) Turing-test statistic, the probability that a judge who "
+        "knows the human distribution picks the agent's offer as the more human of an "
+        "(agent, random human) pair (ties count half): 0.5 = indistinguishable, above 0.5 = "
+        "concentrated on the humans' most common bin. Win / tie: the agent's bin more common / "
+        "as common.",
+        "95% CIs: percentile bootstrap over agents and humans. Persona subgroups with fewer "
+        f"than {cfg.min_group} proposers left out"
+        + (f" ({scores.notes.split(': ', 1)[1]})." if scores.notes else "."),
+        "The random human draw shows the sampling floor of W1, KS and TV at this n.",
+    ]
+    a.notes += [
+        "A MobLab subject with minimum acceptable offer m accepts an offer o iff o >= m; "
+        "'humans would accept': the share of the MobLab thresholds at or below each offer the "
+        "agents' responders saw, averaged over those offers (agora.analysis.fidelity_responder)."
+        " 95% CIs: percentile bootstrap over decisions and thresholds.",
     ]
 
 

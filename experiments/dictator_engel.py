@@ -6,6 +6,10 @@ some money) and ``take`` (same endowments, the dictator may also take; List 2007
 the mean share given and the shares giving nothing, half and everything next to Engel's
 meta-analysis and Forsythe et al. (1994), with the selfish benchmark from the game's theory
 module; a second table breaks giving down by persona subgroup (sex, age band, education, race).
+A human-likeness table scores the give-variant agents (all and by persona subgroup) and scripted
+references against the individual MobLab dictator decisions of Mei et al. (2024):
+Wasserstein-1, Kolmogorov-Smirnov, total variation and Mei et al.'s Turing-test statistic
+(:mod:`agora.analysis.fidelity`).
 
     python -m experiments.dictator_engel --n 120        # 120 dictators per variant
     python -m experiments.dictator_engel --smoke
@@ -30,7 +34,9 @@ from experiments._common import (
     fmt,
     fmt_est,
     fmt_share,
+    short_citation,
 )
+from experiments._tables import FIDELITY_COLUMNS, fidelity_cells
 
 NAME = "dictator_engel"
 
@@ -48,6 +54,9 @@ class EngelConfig:
         max_tokens: Answer budget.
         baseline: Main human baseline (packaged name).
         secondary_baseline: A lab baseline with individual offers (packaged name).
+        fidelity_baseline: Baseline with individual decisions of the human-likeness table.
+        reference_dictators: Dictators of each scripted reference population.
+        min_group: Smallest persona subgroup scored in the human-likeness table.
         subgroups: Persona columns of the subgroup table (those present are used).
         n_boot: Bootstrap replicates.
     """
@@ -60,6 +69,9 @@ class EngelConfig:
     max_tokens: int = 16
     baseline: str = "engel2011_dictator"
     secondary_baseline: str = "forsythe1994_dictator_10_pay"
+    fidelity_baseline: str = "moblab2024_dictator"
+    reference_dictators: int = 200
+    min_group: int = 5
     subgroups: tuple[str, ...] = ("sex", "age_band", "education_level", "race_group")
     n_boot: int = 200
 
@@ -75,6 +87,9 @@ class EngelConfig:
             raise ValueError(f"temperature must be >= 0, got {self.temperature}")
         if self.n_boot < 0:
             raise ValueError(f"n_boot must be >= 0, got {self.n_boot}")
+        if self.reference_dictators < 2 or self.min_group < 2:
+            raise ValueError("reference_dictators and min_group must be >= 2, got "
+                             f"{self.reference_dictators} and {self.min_group}")
 
     def variants(self) -> dict[str, dict[str, object]]:
         """Game configs by variant label."""
@@ -87,7 +102,7 @@ class EngelConfig:
         }
 
 
-SMOKE = EngelConfig(dictators=4, n_boot=20)
+SMOKE = EngelConfig(dictators=4, n_boot=20, reference_dictators=20, min_group=2)
 
 
 def config_for(args: ExperimentArgs) -> EngelConfig:
@@ -167,6 +182,8 @@ def run(args: ExperimentArgs, cfg: EngelConfig | None = None) -> int:
         agents.close()
     _subgroups(summary, frames, cfg, rng)
     _contrast(summary, frames, cfg, rng)
+    if "give" in frames:
+        _fidelity(summary, frames["give"], cfg, args, agents.label(), rng)
     main_t.notes += [
         f"Engel (2011): {engel.notes}",
         f"Forsythe et al. (1994): {lab.notes}",
@@ -221,6 +238,54 @@ def _contrast(summary: Summary, frames: dict[str, pl.DataFrame], cfg: EngelConfi
                        "human finding"])
     t.add("take − give", f"{fmt(float(xb.mean() - xa.mean()))} [{fmt(lo)}, {fmt(hi)}]",
           "negative: a take option lowers giving (List 2007; Zhang & Ortmann 2014)")
+
+
+def _fidelity(summary: Summary, give: pl.DataFrame, cfg: EngelConfig, args: ExperimentArgs,
+              who: str, rng: np.random.Generator) -> None:
+    """Give-variant agents, a random draw of humans and scripted references against the MobLab
+    dictators (Mei et al. 2024): distribution distances and the Turing-test statistic."""
+    import agora
+    from agora.analysis import baselines as bl
+    from agora.analysis.fidelity import fidelity
+    from agora.policies import EquilibriumPolicy, RandomPolicy
+
+    b = bl.load_baseline(cfg.fidelity_baseline)
+    game = cfg.variants()["give"]
+    t = summary.table(f"Human-likeness, give variant: dictators against {b.description}",
+                      ["population", "group", "n", *FIDELITY_COLUMNS])
+    groups = [c for c in cfg.subgroups if c in give.columns]
+    scores = fidelity(give, b, game, by=groups, n_boot=cfg.n_boot, rng=rng,
+                      min_group=cfg.min_group)
+    for s in scores.scores:
+        t.add(f"agents: {who}", s.group, s.n_agents, *fidelity_cells(s))
+    n = scores.scores[0].n_agents
+    draw = rng.choice(b.values, size=n, replace=False)
+    t.add(f"humans: {n} MobLab subjects drawn at random", "all", n, *fidelity_cells(
+        fidelity(draw, b, n_boot=cfg.n_boot, rng=rng).scores[0]))
+    refs = {"selfish": ("scripted: selfish equilibrium (gives 0)", EquilibriumPolicy()),
+            "random": ("scripted: uniform random gift", RandomPolicy())}
+    for i, (folder, (name, policy)) in enumerate(refs.items()):
+        res = agora.run("dictator", policy=policy, n_instances=cfg.reference_dictators,
+                        seed=args.seed + 100 + i, out=args.out / f"reference_{folder}",
+                        resume=args.resume, progress=False, **game)
+        s = fidelity(res.records, b, game, by=[], n_boot=cfg.n_boot, rng=rng).scores[0]
+        t.add(name, "all", s.n_agents, *fidelity_cells(s))
+    t.notes += [
+        f"{short_citation(b.citation)}: {b.notes}.",
+        "Shares of the endowment (agents give whole units of "
+        f"{fmt(cfg.endowment)}, MobLab subjects whole units of 100). W1: Wasserstein-1 on the "
+        f"share scale; KS: Kolmogorov-Smirnov; TV: total variation over "
+        f"{scores.scores[0].binning}; all 0 for identical distributions.",
+        "Turing: Mei et al.'s (2024) Turing-test statistic, the probability that a judge who "
+        "knows the human distribution picks the agent's choice as the more human of an "
+        "(agent, random human) pair (ties count half): 0.5 = indistinguishable, above 0.5 = "
+        "concentrated on the humans' most common bin ('more human than human'). Win / tie: "
+        "the agent's bin more common / as common.",
+        "95% CIs: percentile bootstrap over agents and humans. Persona subgroups with fewer "
+        f"than {cfg.min_group} dictators left out"
+        + (f" ({scores.notes.split(': ', 1)[1]})." if scores.notes else "."),
+        "The random human draw shows the sampling floor of W1, KS and TV at this n.",
+    ]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ from the by-period session means, a Poisson cognitive-hierarchy τ that reproduc
 mean) and next to scripted reference populations (Poisson-CH with τ = 1.5, an equal level-0..3
 mix, and the equilibrium). Agents' level-k shares use Nagel's neighbourhoods; their τ is the
 maximum-likelihood fit of :func:`agora.analysis.rationality.fit_cognitive_hierarchy` with a
-bootstrap interval. Human figures come from :mod:`agora.analysis.baselines`.
+bootstrap interval. Human figures come from :mod:`agora.analysis.baselines`. A second table
+sets τ by both methods (the likelihood, and Camerer, Ho & Chong's (2004) mean matching with its
+90 % interval; humans: mean matching only, the packaged data being summaries) next to the rows
+of CHC's Table II for the same treatment (``tests/data/chc2004_table2.csv``).
 
     python -m experiments.p_beauty_nagel --n 3          # 3 groups of 16 per p
     python -m experiments.p_beauty_nagel --smoke
@@ -14,14 +17,17 @@ bootstrap interval. Human figures come from :mod:`agora.analysis.baselines`.
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-from scipy import optimize, stats
 
 from experiments._common import (
     Agents,
@@ -34,6 +40,10 @@ from experiments._common import (
     fmt_share,
     short_citation,
 )
+from experiments._tables import Table
+
+if TYPE_CHECKING:
+    from agora.analysis.estimate import Estimate
 
 NAME = "p_beauty_nagel"
 
@@ -53,6 +63,8 @@ class NagelConfig:
         level_k: Levels of the scripted level-k population (equal shares).
         scripted_groups: Groups per p of each scripted population.
         n_boot: Bootstrap replicates of every interval.
+        chc_rows: Rows of Camerer, Ho & Chong's (2004) Table II that match a treatment, by p
+            (Nagel's 1995 p = 2/3 German students, row 14; Nagel's p = 1/2 sessions, row 18).
     """
 
     ps: tuple[float, ...] = (1 / 2, 2 / 3, 4 / 3)
@@ -65,6 +77,7 @@ class NagelConfig:
     level_k: tuple[int, ...] = (0, 1, 2, 3)
     scripted_groups: int = 50
     n_boot: int = 200
+    chc_rows: tuple[tuple[str, int], ...] = (("1/2", 18), ("2/3", 14))
 
     def __post_init__(self) -> None:
         if not self.ps or any(not (math.isfinite(p) and p > 0 and p != 1) for p in self.ps):
@@ -93,28 +106,30 @@ def p_label(p: float) -> str:
     return str(f) if abs(float(f) - p) < 1e-9 else f"{p:g}"
 
 
-def ch_population_mean(tau: float, *, p: float, lower: float = 0.0, upper: float = 100.0,
-                       k_max: int = 10) -> float:
-    """Mean guess of a Poisson(τ) cognitive-hierarchy population (the model fitted below)."""
-    from agora.analysis.rationality import ch_step_means
-
-    w = stats.poisson.pmf(np.arange(k_max + 1), tau)
-    x = ch_step_means(tau, p=p, lower=lower, upper=upper, k_max=k_max)
-    return float(w @ x / w.sum())
+CHC_TABLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "chc2004_table2.csv"
+"""Camerer, Ho & Chong (2004), Table II: the rows a p-beauty CH model can express."""
+CHC = "Camerer, Ho & Chong (2004), Table II"
 
 
-def ch_tau_for_mean(mean: float, *, p: float, lower: float = 0.0, upper: float = 100.0,
-                    k_max: int = 10) -> float:
-    """τ whose CH population mean equals ``mean`` (NaN when no τ in [0.001, 30] does)."""
-    lo, hi = 1e-3, 30.0
+def chc_row(p: float, rows: Sequence[tuple[str, int]],
+            path: Path = CHC_TABLE) -> dict[str, str] | None:
+    """The Table II row configured for ``p`` (``None`` when none is, or the table is absent).
 
-    def gap(t: float) -> float:
-        return ch_population_mean(t, p=p, lower=lower, upper=upper, k_max=k_max) - mean
-
-    a, b = gap(lo), gap(hi)
-    if not (math.isfinite(mean) and a * b < 0):
-        return math.nan
-    return float(optimize.brentq(gap, lo, hi, xtol=1e-6))
+    Raises:
+        ValueError: the configured row is not in the table or is for another p or range.
+    """
+    wanted = dict(rows).get(p_label(p))
+    if wanted is None or not path.is_file():
+        return None
+    lines = [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
+    for r in csv.DictReader(lines):
+        if int(r["row"]) == wanted:
+            if (abs(float(Fraction(r["p"])) - p) > 1e-9
+                    or (float(r["lower"]), float(r["upper"])) != (0.0, 100.0)):
+                raise ValueError(f"{CHC} row {wanted} is for p = {r['p']} on "
+                                 f"[{r['lower']}, {r['upper']}], not p = {p_label(p)} on [0, 100]")
+            return r
+    raise ValueError(f"{CHC} has no row {wanted} in {path}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +144,8 @@ class Row:
     steps: dict[str, float] | None
     tau: str
     by_round: list[float]
+    tau_likelihood: Estimate | None = None
+    tau_moment: Estimate | None = None
 
 
 def population_row(source: str, records: pl.DataFrame, *, p: float, rounds: int, n_boot: int,
@@ -139,18 +156,25 @@ def population_row(source: str, records: pl.DataFrame, *, p: float, rounds: int,
     first = records.filter(pl.col("round") == 0)["action"].to_numpy().astype(np.float64)
     means = (records.group_by("round").agg(pl.col("action").mean()).sort("round")["action"]
              .to_list())
+    lik = mom = None
     try:
-        tau = fmt_est(fit_cognitive_hierarchy(first, p=p, n_boot=n_boot, rng=rng))
+        lik = fit_cognitive_hierarchy(first, p=p, n_boot=n_boot, rng=rng)
+        tau = fmt_est(lik)
     except ValueError as exc:
         tau = f"n/a ({exc})"
+    with contextlib.suppress(ValueError):  # only for p = 1 or no guesses: shown as n/a
+        mom = fit_cognitive_hierarchy(first, p=p, n_boot=n_boot, rng=rng, method="moment")
     return Row(source=source, n=int(first.size), r1_mean=float(first.mean()),
                r1_median=float(np.median(first)), last_mean=float(means[-1]),
-               steps=level_k_shares(first, p), tau=tau, by_round=[float(m) for m in means])
+               steps=level_k_shares(first, p), tau=tau, by_round=[float(m) for m in means],
+               tau_likelihood=lik, tau_moment=mom)
 
 
 def human_row(p: float, rounds: int) -> tuple[Row, str]:
     """Nagel's subjects for the packaged baseline closest to ``p``."""
     from agora.analysis.baselines import default_baseline, load_baseline
+    from agora.analysis.estimate import Estimate
+    from agora.analysis.rationality import ch_tau_for_mean
 
     name = default_baseline("p_beauty", {"p": p})
     if name is None:
@@ -160,9 +184,14 @@ def human_row(p: float, rounds: int) -> tuple[Row, str]:
                 else b.by_round.filter(pl.col("round") < rounds)["mean"].to_list())
     last = by_round[rounds - 1] if len(by_round) >= rounds else math.nan
     tau = ch_tau_for_mean(b.mean, p=b.params["p"])
+    at_bound = tau <= 0.0 or tau >= 30.0
     return Row(source=f"humans: {short_citation(b.citation)}",
                n=b.n, r1_mean=b.mean, r1_median=b.median, last_mean=last, steps=None,
-               tau=f"{fmt(tau)} (matches the mean)", by_round=by_round), b.name
+               tau=f"{fmt(tau)}{' (at its bound)' if at_bound else ''} (matches the mean)",
+               by_round=by_round, tau_moment=Estimate(
+                   value=tau, ci_low=math.nan, ci_high=math.nan, n=b.n, name="tau",
+                   method="CH mean matching (CHC 2004) of the reported mean", level=0.90,
+                   at_bound=at_bound)), b.name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,6 +225,10 @@ def run(args: ExperimentArgs, cfg: NagelConfig | None = None) -> int:
     trend = summary.table("Mean guess by round", ["p", "population",
                                                   *[f"round {r + 1}" for r in
                                                     range(cfg.rounds)]])
+    taus = summary.table(
+        f"Cognitive-hierarchy τ of round-1 guesses by both methods, next to {CHC}",
+        ["p", "population", "n", "round-1 mean", "τ likelihood [95% CI]",
+         "equilibrium-spike share", "τ mean matching [90% CI]", "CH mean at that τ"])
     try:
         for p in cfg.ps:
             label, tag = p_label(p), p_label(p).replace("/", "_")
@@ -230,6 +263,8 @@ def run(args: ExperimentArgs, cfg: NagelConfig | None = None) -> int:
                           r.tau)
                 trend.add(label, r.source, *[r.by_round[k] if k < len(r.by_round) else math.nan
                                              for k in range(cfg.rounds)])
+                _tau_row(taus, label, p, r)
+            _chc_row(taus, label, p, cfg)
             b = benchmark("p_beauty", {"p": p, "n_players": cfg.group_size})
             eq = ", ".join(fmt(x) for x in b.equilibria) or fmt(b.equilibrium_action)
             table.add(label, "theory: Nash equilibrium (symmetric)", "", eq, eq, eq, "", "")
@@ -240,6 +275,37 @@ def run(args: ExperimentArgs, cfg: NagelConfig | None = None) -> int:
     return 0
 
 
+def _tau_row(t: Table, label: str, p: float, r: Row) -> None:
+    from agora.analysis.rationality import ch_predicted_mean
+
+    lik, mom = r.tau_likelihood, r.tau_moment
+    spike = "n/a"
+    if lik is not None and "spike_share" in lik.extra:
+        spike = (f"{fmt_share(lik.extra['spike_share'])} "
+                 f"[{fmt_share(lik.extra['spike_share_ci_low'])}, "
+                 f"{fmt_share(lik.extra['spike_share_ci_high'])}]")
+    fitted = (math.nan if mom is None or not math.isfinite(mom.value) else
+              mom.extra.get("predicted_mean", ch_predicted_mean(mom.value, p=p)))
+    sigma_flag = "; noise σ at its bound" if lik is not None and lik.extra.get(
+        "sigma_at_bound") else ""
+    t.add(label, r.source, r.n, r.r1_mean,
+          "n/a (summary data only)" if r.steps is None else
+          (fmt_est(lik) + sigma_flag if lik is not None else r.tau),
+          "n/a" if r.steps is None else spike,
+          "n/a" if mom is None else fmt_est(mom) + (" (reported mean; no CI)"
+                                                    if r.steps is None else ""), fitted)
+
+
+def _chc_row(t: Table, label: str, p: float, cfg: NagelConfig) -> None:
+    row = chc_row(p, cfg.chc_rows)
+    if row is None:
+        return
+    t.add(label, f"humans: {CHC} row {row['row']}: {row['pool']}, {row['source']}",
+          int(row["sample_size"]), float(row["data_mean"]), "n/a (not in CHC)", "n/a",
+          "{} [{}, {}]".format(*(fmt(float(row[k])) for k in ("tau", "ci90_low", "ci90_high"))),
+          float(row["fit_mean"]))
+
+
 def _notes(summary: Summary, agents: Agents, cfg: NagelConfig) -> None:
     table = summary.tables[0]
     table.notes += [
@@ -248,6 +314,23 @@ def _notes(summary: Summary, agents: Agents, cfg: NagelConfig) -> None:
         "Poisson-CH mean equals the reported first-round mean (a moment fit, no individual "
         "data).",
         "Agent rows: first-round guesses; τ by maximum likelihood with a percentile bootstrap.",
+    ]
+    taus = summary.tables[2]
+    taus.notes += [
+        "τ likelihood: Poisson-CH maximum likelihood with proportional step noise and an "
+        "equilibrium spike (agora.analysis.rationality.fit_cognitive_hierarchy; the spike share "
+        "is the share of guesses the model puts at the equilibrium, τ describes the others).",
+        "τ mean matching: Camerer, Ho & Chong's (2004) own estimator, the τ whose noise-free CH "
+        "mean (whole-number best responses when every guess is whole) equals the round-1 mean, "
+        "with a 90% percentile bootstrap interval as in their Table II "
+        "(agora.analysis.rationality.fit_ch_moment); 'CH mean at that τ' is that model mean.",
+        "Humans (Nagel 1995, packaged summaries): mean matching of the reported mean only (no "
+        "individual guesses, so no likelihood and no interval). CHC rows: Table II as printed "
+        f"({CHC_TABLE.relative_to(CHC_TABLE.parents[2])}; their τ, 90% interval and fitted "
+        "mean); CHC use 26.7 for Nagel's p = 1/2 sessions where the packaged baseline has its "
+        "own first-period mean. No Table II row matches p = 4/3.",
+        "'(at its bound)': the fit ended at the end of its search range; the interval is open "
+        "on that side and the value is not an interior estimate.",
     ]
     summary.notes.append(agents.caveat(temperature=cfg.temperature))
 

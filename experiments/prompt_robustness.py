@@ -284,8 +284,8 @@ def benchmarks(cfg: RobustnessConfig) -> dict[tuple[str, str], str]:
     """Human (packaged baselines) and theory values of each fitted parameter."""
     from agora.analysis import baselines as bl
     from agora.analysis.equilibria import benchmark
+    from agora.analysis.rationality import ch_tau_for_mean
     from experiments._common import short_citation
-    from experiments.p_beauty_nagel import ch_tau_for_mean
     from games.bargaining import theory as bt
     from games.bargaining.config import UltimatumConfig
 

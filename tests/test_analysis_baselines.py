@@ -79,8 +79,25 @@ def test_provenance_shipped() -> None:
     assert bl.data_packages() == [f"games.{g}.data" for g in GAME_DATA]
     text = "".join(resources.files(f"games.{g}.data").joinpath("PROVENANCE.md").read_text()
                    for g in GAME_DATA)
-    for source in ("Nagel", "Forsythe", "Engel", "Oosterbeek"):
+    for source in ("Nagel", "Forsythe", "Engel", "Oosterbeek", "Mei", "MobLab"):
         assert source in text
+    for game in ("dictator", "bargaining"):  # the MIT notice travels with the MobLab rows
+        notice = resources.files(f"games.{game}.data").joinpath("moblab_mei2024_LICENSE.txt")
+        assert "Copyright (c) 2023 Yutong Xie" in notice.read_text()
+
+
+def test_package_data_covers_shipped_files() -> None:
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["games"]
+    for game in GAME_DATA:
+        for path in (root / "games" / game / "data").iterdir():
+            if path.suffix != ".py" and path.is_file():
+                rel = f"{game}/data/{path.name}"
+                assert any(fnmatch.fnmatch(rel, g) for g in globs), rel
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="shared data folder not present")
@@ -90,7 +107,11 @@ def test_packaged_files_match_shared_sources() -> None:
         manifest = json.loads(data.joinpath("baselines.json").read_text())
         for name, digest in manifest["sources"].items():
             assert hashlib.sha256((SHARED / name).read_bytes()).hexdigest() == digest, name
-        for name in (n for n in manifest["sources"] if n.endswith(".csv")):
+        copies = getattr(importlib.import_module(f"games.{game}.data.build"), "COPIES", {})
+        for packaged, shared in copies.items():  # verbatim copies under a flat name
+            assert data.joinpath(packaged).read_bytes() == (SHARED / shared).read_bytes()
+        for name in (n for n in manifest["sources"] if n.endswith(".csv")
+                     and n not in copies.values()):
             lines = (SHARED / name).read_text().splitlines(keepends=True)
             if rows_of is not None:  # the game ships its own rows of a shared table
                 lines = lines[:1] + [r for r in lines[1:] if r.split(",")[2] == rows_of]
@@ -126,7 +147,31 @@ def test_compare_shifted_sample() -> None:
     c = bl.compare(x, b)
     assert c.wasserstein == pytest.approx(0.3, abs=0.02)
     assert c.ks_p_value < 0.01 and c.p_value < 0.01
-    assert c.mean_diff == pytest.approx(x.mean() - 1.09 / 5)
+    # one human sample for every statistic: the Appendix B rows, not the printed mean
+    assert c.human_sample == "individual" and c.n_human == 45
+    assert c.human_mean == pytest.approx(b.values.mean())
+    assert c.mean_diff == pytest.approx(x.mean() - b.values.mean())
+    assert c.human_median == pytest.approx(np.median(b.values))
+    assert c.published_mean == pytest.approx(1.09 / 5)
+    rows = dict(c.as_rows())
+    assert rows["published human mean (paper; not used above)"] == "0.218"
+    assert rows["agent mean / human mean"].endswith(f"{b.values.mean():.4g}")
+
+
+def test_compare_summary_statistics_use_the_reported_sample() -> None:
+    c = bl.compare(np.array([0.3, 0.5, 0.4]), "oosterbeek2004_ultimatum")
+    assert c.human_sample == "reported" and c.human_mean == pytest.approx(0.40)
+    assert np.isnan(c.published_mean) and c.n_human == 75
+    # the Welch test from the reported summary equals the textbook formula
+    x = np.array([0.1, 0.2, 0.3, 0.25])
+    c2 = bl.compare(x, "forsythe1994_dictator_5_nopay")
+    assert c2.human_sample == "individual"
+    summary = bl.Baseline(name="s", game="dictator", measure="share", description="",
+                          citation="", status="checked", mean=0.382, sd=0.178, n=46)
+    c3 = bl.compare(x, summary)
+    se = np.sqrt(x.var(ddof=1) / 4 + 0.178**2 / 46)
+    assert c3.statistic == pytest.approx((x.mean() - 0.382) / se)
+    assert c3.mean_diff == pytest.approx(x.mean() - 0.382)
 
 
 def test_compare_summary_only_baselines() -> None:
@@ -169,3 +214,72 @@ def test_game_hooks_choose_and_match_baselines() -> None:
     assert "differs from the baseline's p" in bl.compare(
         np.array([30.0, 40.0, 50.0]), nagel, {"p": 0.5}).notes
     assert bl.load_baseline("forsythe1994_ultimatum_5_pay").roles == ("proposer",)
+
+
+# ------------------------------------------------------------------ MobLab (Mei et al. 2024)
+def test_moblab_dictator_one_decision_per_subject() -> None:
+    b = bl.load_baseline("moblab2024_dictator")
+    assert b.values is not None and b.subjects is not None
+    assert b.values.size == b.n == 10335 and np.unique(b.subjects).size == 10335
+    assert b.summary_from_values and b.n_unit == "subjects" and b.roles == ("dictator",)
+    assert b.mean == pytest.approx(b.values.mean()) and b.mean == pytest.approx(0.257, abs=5e-4)
+    assert b.point_masses[0.0] == pytest.approx(0.260, abs=5e-4)
+    assert b.point_masses[0.5] == pytest.approx(0.187, abs=5e-4)
+    assert b.point_masses[1.0] == 0 and b.values.max() == pytest.approx(0.99)
+    assert "Mei" in b.citation and "10,335" in b.description
+    every = bl.load_baseline("moblab2024_dictator", all_rows=True)
+    assert every.values is not None and every.values.size == every.n == 13232
+    assert every.all_rows and every.n_unit == "decisions"
+    assert every.mean == pytest.approx(every.values.mean())
+
+
+def test_moblab_ultimatum_offers_and_minimum_acceptable_offers() -> None:
+    rows = pl.read_csv(resources.files("games.bargaining.data").joinpath(
+        "moblab_mei2024_ultimatum_strategy_round1.csv").read_bytes())
+    assert rows.height == 6296 and rows["pie"].unique().to_list() == [100]
+    first = rows.filter(pl.col("first_row_of_user"))
+    for name, column, role in (("moblab2024_ultimatum_proposer", "offer", "proposer"),
+                               ("moblab2024_ultimatum_responder", "min_acceptable",
+                                "responder")):
+        b = bl.load_baseline(name)
+        valid = first.filter(pl.col(column) != -1)[column].to_numpy() / 100
+        assert b.values is not None and b.roles == (role,)
+        np.testing.assert_allclose(np.sort(b.values), np.sort(valid))
+        assert b.values.min() >= 0 and b.n == valid.size < first.height
+        every = bl.load_baseline(name, all_rows=True)
+        assert every.n == int((rows[column] != -1).sum())
+    assert bl.load_baseline("moblab2024_ultimatum_proposer").mean == pytest.approx(0.442,
+                                                                                  abs=5e-4)
+    r = bl.load_baseline("moblab2024_ultimatum_responder")
+    assert r.mean == pytest.approx(0.350, abs=5e-4) and r.median == pytest.approx(0.40)
+    assert r.agent_column == "min_acceptable"
+
+
+def test_moblab_compare_with_scripted_records() -> None:
+    import agora
+    from agora.policies import RandomPolicy
+
+    run = agora.run("ultimatum", policy=RandomPolicy(), n_instances=200, seed=0,
+                    progress=False)
+    c = bl.compare(run.records, "moblab2024_ultimatum_proposer", run.manifest["config"])
+    offers = run.records.filter(pl.col("role") == "proposer")["action"].to_numpy() / 100
+    assert c.n_agents == 200 and c.agent_mean == pytest.approx(offers.mean())
+    assert c.human_sample == "individual" and np.isnan(c.published_mean)
+    assert c.n_human == bl.load_baseline("moblab2024_ultimatum_proposer").n
+    with pytest.raises(ValueError, match="min_acceptable"):
+        bl.compare(run.records, "moblab2024_ultimatum_responder", run.manifest["config"])
+    with_mao = run.records.with_columns(
+        (pl.col("instance") % 2 * 10 + 25.0).alias("min_acceptable"))
+    m = bl.compare(with_mao, "moblab2024_ultimatum_responder", run.manifest["config"])
+    assert m.agent_mean == pytest.approx(0.30) and m.n_agents == 200
+
+
+def test_nagel_half_mean_sources() -> None:
+    """27.05 is Figure 1's first-period mean; CHC (2004) Table II prints 26.7 for the same
+    48 subjects; the unweighted mean of the three sessions of Table 1 is 27.03."""
+    b = bl.load_baseline("nagel1995_p1_2")
+    assert b.mean == 27.05 and b.n == 48
+    assert b.by_round is not None
+    assert b.by_round["mean"][0] == pytest.approx((23.7 + 33.2 + 24.2) / 3)
+    text = resources.files("games.p_beauty.data").joinpath("PROVENANCE.md").read_text()
+    assert "26.7" in text and "Figure 1" in text and "Table II" in text

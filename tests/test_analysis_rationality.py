@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agora.analysis import rationality as ra
-from agora.analysis.estimate import Estimate, bootstrap, mean_estimate
+from agora.analysis.estimate import BoundWarning, Estimate, bootstrap, mean_estimate
 
 
 def sample_cognitive_hierarchy(rng: np.random.Generator, n: int, *, tau: float, p: float,
@@ -41,29 +42,149 @@ def sample_cognitive_hierarchy(rng: np.random.Generator, n: int, *, tau: float, 
 def test_ch_tau_recovered_from_5000_choices() -> None:
     rng = np.random.default_rng(2024)
     g = sample_cognitive_hierarchy(rng, 5000, tau=1.5, p=2 / 3, sigma=4.0)
-    est = ra.fit_cognitive_hierarchy(g, p=2 / 3, lower=0, upper=100, n_boot=20, rng=1)
+    est = ra.fit_cognitive_hierarchy(g, p=2 / 3, lower=0, upper=100, n_boot=20, rng=1,
+                                     noise="constant")
     assert isinstance(est, Estimate)
     assert abs(est.value - 1.5) <= 0.15
     assert est.n == 5000
     assert est.ci_low <= est.value <= est.ci_high
     assert est.extra["sigma"] == pytest.approx(4.0, rel=0.15)
+    assert est.extra["spike_share"] < 0.01 and not est.at_bound
 
 
 def test_ch_tau_recovered_for_other_p() -> None:
     rng = np.random.default_rng(7)
     g = sample_cognitive_hierarchy(rng, 3000, tau=0.8, p=0.5, sigma=2.0)
-    est = ra.fit_cognitive_hierarchy(g, p=0.5, n_boot=0)
+    est = ra.fit_cognitive_hierarchy(g, p=0.5, n_boot=0, noise="constant")
     assert abs(est.value - 0.8) <= 0.15
     assert math.isnan(est.ci_low)
+
+
+def sample_ch_spike(rng: np.random.Generator, n: int, *, tau: float, p: float, sigma: float,
+                    spike: float) -> np.ndarray:
+    """Independent sampler of the default likelihood's model on [0, 100], rounded to whole
+    numbers: a share ``spike`` at the equilibrium 0 (|N(0, 1)|), the rest CH steps with exact
+    best responses and noise ``sigma·x_k/x_1`` (at least 1), resampled until inside."""
+    top = 60
+    pmf = np.array([math.exp(-tau) * tau ** k / math.factorial(k) for k in range(top + 1)])
+    means = [50.0]
+    for k in range(1, top + 1):
+        means.append(p * float(np.dot(pmf[:k], means[:k]) / pmf[:k].sum()))
+    out = np.empty(n)
+    for i in range(n):
+        if rng.random() < spike:
+            x = abs(rng.standard_normal())
+            while x > 100:
+                x = abs(rng.standard_normal())
+            out[i] = x
+            continue
+        k = min(int(rng.poisson(tau)), top)
+        if k == 0:
+            out[i] = rng.uniform(0, 100)
+            continue
+        sd = max(sigma * means[k] / means[1], 1.0)
+        while True:
+            x = means[k] + sd * rng.standard_normal()
+            if 0 <= x <= 100:
+                out[i] = x
+                break
+    return np.round(out)
+
+
+@pytest.mark.parametrize(("tau", "spike"), [(1.5, 0.0), (2.5, 0.15)])
+def test_ch_default_likelihood_recovers_tau_spike_and_sigma(tau: float, spike: float) -> None:
+    g = sample_ch_spike(np.random.default_rng(11), 4000, tau=tau, p=2 / 3, sigma=8.0,
+                        spike=spike)
+    est = ra.fit_cognitive_hierarchy(g, p=2 / 3, n_boot=10, rng=0)
+    assert abs(est.value - tau) <= 0.15
+    assert est.extra["spike_share"] == pytest.approx(spike, abs=0.02)
+    assert est.extra["sigma"] == pytest.approx(8.0, rel=0.15)
+    assert not est.at_bound and est.ci_low <= est.value <= est.ci_high
+
+
+def test_ch_issue_item1_half_normal_is_interior_or_flagged() -> None:
+    g = np.minimum(np.abs(np.random.default_rng(0).normal(0, 25, 2000)).round(), 100)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = ra.fit_cognitive_hierarchy(g, p=2 / 3, n_boot=20, rng=0)
+    if est.at_bound:
+        assert any(issubclass(w.category, BoundWarning) for w in caught)
+        assert math.isinf(est.ci_high)
+    else:
+        assert 0.5 < est.ci_low <= est.value <= est.ci_high < 25
+    # the old model (one shared noise, no spike) runs off towards its bound here
+    old = ra.fit_cognitive_hierarchy(g, p=2 / 3, n_boot=0, noise="constant", spike=False)
+    assert old.value > 10
+
+
+def test_ch_field_shaped_data_interior_and_moment_near_chc() -> None:
+    rng = np.random.default_rng(3)
+    g = np.concatenate([rng.integers(0, 2, 360), np.full(180, 33), np.full(180, 22),
+                        np.full(90, 50), np.full(60, 100),
+                        np.clip(np.round(rng.lognormal(math.log(18), 0.6, 2130)), 0, 100)])
+    g = g.astype(np.float64)
+    assert 21 < g.mean() < 25 and np.mean(g <= 1) > 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BoundWarning)
+        est = ra.fit_cognitive_hierarchy(g, p=2 / 3, n_boot=20, rng=0)
+    assert not est.at_bound and 1.0 < est.ci_low <= est.value <= est.ci_high < 6.0
+    assert est.extra["spike_share"] == pytest.approx(0.12, abs=0.03)
+    mom = ra.fit_cognitive_hierarchy(g, p=2 / 3, method="moment", n_boot=50, rng=0)
+    assert "mean matching" in mom.method and mom.level == 0.90
+    assert abs(mom.extra["predicted_mean"] - g.mean()) < 0.2
+
+
+def test_ch_moment_tau_for_mean_23_is_chc_3() -> None:
+    assert ra.ch_tau_for_mean(23.0, p=2 / 3) == pytest.approx(3.0, abs=0.25)
+    g = np.clip(np.random.default_rng(1).normal(23.0, 11.1, 500), 0, 100)
+    g = g - g.mean() + 23.0
+    est = ra.fit_cognitive_hierarchy(g, p=2 / 3, method="moment", whole_numbers=True,
+                                     n_boot=100, rng=0)
+    assert abs(est.value - 3.0) <= 0.25 and est.ci_low < 3.0 < est.ci_high
+
+
+def test_ch_all_equilibrium_play_is_flagged_at_bound() -> None:
+    with pytest.warns(BoundWarning, match="tau = 30 sits at the upper bound 30"):
+        est = ra.fit_cognitive_hierarchy(np.zeros(40), p=2 / 3, n_boot=5, rng=0)
+    assert est.at_bound and est.ci_high == math.inf and math.isnan(est.se)
+    assert est.as_dict()["at_bound"] is True and "at its bound" in str(est)
+    with pytest.warns(BoundWarning, match="lower bound 0"):
+        mom = ra.fit_cognitive_hierarchy(np.full(40, 60.0), p=2 / 3, method="moment", n_boot=5)
+    assert mom.at_bound and mom.value == 0.0 and mom.ci_low == 0.0
+
+
+def test_estimate_at_a_search_bound_is_flagged_and_one_sided() -> None:
+    from agora.analysis.estimate import estimate_from
+
+    draws = np.linspace(8.0, 30.0, 50)
+    with pytest.warns(BoundWarning, match="tau = 30 sits at the upper bound 30"):
+        e = estimate_from(30.0, draws, 100, name="tau", bounds=(0.001, 30.0),
+                          support=(0.0, math.inf))
+    assert e.at_bound and e.ci_high == math.inf and e.ci_low < 30 and math.isnan(e.se)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BoundWarning)
+        inner = estimate_from(3.0, draws, 100, name="tau", bounds=(0.001, 30.0))
+    assert not inner.at_bound and inner.as_dict()["at_bound"] is False
+    assert math.isfinite(inner.ci_high)
+
+
+def test_ch_weights_are_a_poisson_at_any_tau() -> None:
+    for tau in (0.5, 3.0, 20.0):
+        f = ra.ch_weights(tau, 10)
+        assert f.sum() == pytest.approx(1.0)
+        assert float(np.arange(f.size) @ f) == pytest.approx(tau, rel=1e-6)
 
 
 def test_ch_step_means_match_theory_module() -> None:
     from games.p_beauty import theory
     from games.p_beauty.config import PBeautyConfig
 
-    cfg = PBeautyConfig(integer=False)
-    assert np.allclose(ra.ch_step_means(1.5, p=2 / 3, lower=0, upper=100, k_max=8),
+    cfg = PBeautyConfig(integer=False, payoff="distance")  # CHC's large-group model
+    assert np.allclose(ra.ch_step_means(1.5, p=2 / 3, lower=0, upper=100, k_max=8,
+                                        whole_numbers=False),
                        theory.ch_actions(cfg, 1.5, 8))
+    whole = ra.ch_step_means(3.0, p=2 / 3, lower=0, upper=100, k_max=8)
+    assert np.all(whole == np.floor(whole)) and whole[1] == 33
 
 
 def test_ch_rejects_bad_input() -> None:
@@ -73,6 +194,10 @@ def test_ch_rejects_bad_input() -> None:
         ra.fit_cognitive_hierarchy([1.0, 200.0], p=0.5)
     with pytest.raises(ValueError, match="p = 1"):
         ra.fit_cognitive_hierarchy([1.0, 2.0], p=1.0)
+    with pytest.raises(ValueError, match="method"):
+        ra.fit_cognitive_hierarchy([1.0, 2.0], p=0.5, method="mean")
+    with pytest.raises(ValueError, match="noise"):
+        ra.fit_cognitive_hierarchy([1.0, 2.0], p=0.5, noise="growing")
 
 
 def test_nagel_intervals_and_classification() -> None:
@@ -263,7 +388,7 @@ def test_level_k_shares_sum_to_one(guesses: list[int]) -> None:
 def test_ch_recovery_and_interval_with_default_bootstrap(tau: float) -> None:
     rng = np.random.default_rng(int(tau * 100))
     g = sample_cognitive_hierarchy(rng, 5000, tau=tau, p=2 / 3, sigma=3.0)
-    est = ra.fit_cognitive_hierarchy(g, p=2 / 3, rng=0)
+    est = ra.fit_cognitive_hierarchy(g, p=2 / 3, rng=0, noise="constant")
     assert abs(est.value - tau) <= 0.15
     assert est.n_boot >= 190
     assert est.ci_low - 0.05 <= tau <= est.ci_high + 0.05

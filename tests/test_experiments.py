@@ -2,7 +2,10 @@
 
 Four scripts run with scripted stand-in agents (``--agents scripted``: no model, seconds); the
 p-beauty replication and ``agora demo --smoke`` (the census tournament) run the real embedded
-llama.cpp model, on one thread (faster than two on a shared, oversubscribed CI machine).
+llama.cpp model, on one thread (faster than two on a shared, oversubscribed CI machine); the
+p-beauty replication also runs with scripted agents, for its τ table. The dictator, ultimatum
+and p-beauty scripts print human-likeness tables (MobLab, Mei et al. 2024) and τ by both
+methods next to Camerer, Ho & Chong (2004, Table II).
 """
 
 from __future__ import annotations
@@ -67,7 +70,46 @@ def test_smoke_with_scripted_agents(name: str, tmp_path: Path,
     assert code == 0
     printed = capsys.readouterr().out
     assert "| " in printed and ("humans" in printed or "theory" in printed)
-    _check_outputs(out, llm=False)
+    summary = _check_outputs(out, llm=False)
+    for title, rows in FIDELITY_TABLES.get(name, {}).items():
+        table = _table(summary, title)
+        assert [r[0] for r in table["rows"]][:1] == ["agents: scripted stand-in"]
+        assert {r[0] for r in table["rows"]} >= rows, table["rows"]
+        if "W1 [95% CI]" in table["header"]:
+            _check_fidelity_rows(table)
+
+
+FIDELITY_TABLES = {
+    "dictator_engel": {"Human-likeness, give variant": {
+        "scripted: selfish equilibrium (gives 0)", "scripted: uniform random gift"}},
+    "bargaining_spe": {
+        "Human-likeness, ultimatum proposers": {"scripted: subgame-perfect (selfish) play",
+                                                "scripted: uniform random play"},
+        "Human-likeness, ultimatum responders": {"scripted: subgame-perfect (selfish) play",
+                                                 "scripted: uniform random play"}},
+}
+"""Human-likeness tables each scripted smoke run must print, with their reference rows."""
+
+
+def _table(summary: dict[str, object], prefix: str) -> dict[str, object]:
+    found = [t for t in summary["tables"] if t["title"].startswith(prefix)]  # type: ignore[attr-defined]
+    assert len(found) == 1, [t["title"] for t in summary["tables"]]  # type: ignore[attr-defined]
+    return found[0]
+
+
+def _check_fidelity_rows(table: dict[str, object]) -> None:
+    """Every W1, KS, TV and Turing cell is ``value [low, high]`` in [0, 1] (a percentile
+    interval of a distance may sit above its point value: the resampled distances are biased
+    up); the selfish dictators (all on the humans' modal bin, 0-10 %) score above 0.5."""
+    header = table["header"]
+    for row in table["rows"]:  # type: ignore[attr-defined]
+        for col in ("W1 [95% CI]", "KS [95% CI]", "TV [95% CI]", "Turing [95% CI]"):
+            value, low, high = (float(x) for x in
+                                row[header.index(col)].replace("[", "").replace("]", "")
+                                .replace(",", "").split())
+            assert min(low, value) >= 0.0 and low <= high and max(high, value) <= 1.0, row
+        if row[0] == "scripted: selfish equilibrium (gives 0)":
+            assert float(row[header.index("Turing [95% CI]")].split()[0]) > 0.5
 
 
 @pytest.mark.llm
@@ -83,6 +125,33 @@ def test_p_beauty_smoke_with_the_embedded_model(tmp_path: Path) -> None:
     rec = pl.read_parquet(out / "p1_2" / "agents" / "records.parquet")
     assert rec["parse_status"].null_count() == 0
     assert rec["persona_id"].null_count() == 0
+    taus = _table(summary, "Cognitive-hierarchy τ")
+    assert any(r[1].startswith("agents: LLM (llamacpp") for r in taus["rows"])
+
+
+def test_p_beauty_smoke_prints_tau_by_both_methods_next_to_chc(tmp_path: Path) -> None:
+    out = tmp_path / "nagel_scripted"
+    assert p_beauty_nagel.main(["--smoke", "--agents", "scripted", "--quiet", "--out",
+                                str(out), "--seed", "3"]) == 0
+    summary = _check_outputs(out, llm=False)
+    taus = _table(summary, "Cognitive-hierarchy τ")
+    rows = {(r[0], r[1]): r for r in taus["rows"]}
+    h = taus["header"]
+    # CHC's Table II rows 18 (p = 1/2) and 14 (p = 2/3) as printed; none for p = 4/3
+    chc = {k: r for k, r in rows.items() if "Camerer, Ho & Chong" in k[1]}
+    assert sorted(k[0] for k in chc) == ["1/2", "2/3"]
+    assert chc[("1/2", "humans: Camerer, Ho & Chong (2004), Table II row 18: 1/2 mean, "
+                       "Nagel (98)")][h.index("τ mean matching [90% CI]")] == "1.5 [1.1, 1.9]"
+    assert chc[("2/3", "humans: Camerer, Ho & Chong (2004), Table II row 14: German "
+                       "students, Nagel (95)")][h.index("τ mean matching [90% CI]")] == \
+        "1.1 [0.7, 1.5]"
+    # Nagel's p = 2/3 mean (36.73) matched by CHC's method lands inside CHC's interval
+    human = rows[("2/3", "humans: Nagel (1995)")][h.index("τ mean matching [90% CI]")]
+    assert 0.7 <= float(human.split()[0]) <= 1.5
+    for (p, source), r in rows.items():
+        if source.startswith(("agents", "scripted")):
+            for col in ("τ likelihood [95% CI]", "τ mean matching [90% CI]"):
+                assert "[" in r[h.index(col)], (p, source, col, r)
 
 
 @pytest.mark.llm
@@ -119,12 +188,35 @@ def test_demo_is_a_cli_command_from_the_experiments_package() -> None:
     assert "census tournament" in build_parser().format_help()
 
 
-def test_ch_tau_for_mean_inverts_the_ch_population_mean() -> None:
-    for p in (0.5, 2 / 3, 4 / 3):
-        for tau in (0.5, 1.5, 3.0):
-            m = p_beauty_nagel.ch_population_mean(tau, p=p)
-            assert p_beauty_nagel.ch_tau_for_mean(m, p=p) == pytest.approx(tau, rel=1e-4)
-    assert np.isnan(p_beauty_nagel.ch_tau_for_mean(99.0, p=0.5))
+def test_chc_rows_are_read_for_the_configured_treatments_only() -> None:
+    rows = p_beauty_nagel.NagelConfig().chc_rows
+    r = p_beauty_nagel.chc_row(2 / 3, rows)
+    assert r is not None and (r["row"], r["sample_size"], r["data_mean"], r["tau"]) == \
+        ("14", "66", "37.2", "1.10")
+    r = p_beauty_nagel.chc_row(0.5, rows)
+    assert r is not None and (r["row"], r["data_mean"], r["ci90_low"], r["ci90_high"]) == \
+        ("18", "26.7", "1.1", "1.9")
+    assert p_beauty_nagel.chc_row(4 / 3, rows) is None
+    with pytest.raises(ValueError, match=r"row 1 is for p = 1\.1"):
+        p_beauty_nagel.chc_row(0.5, (("1/2", 1),))
+
+
+def test_estimates_at_a_bound_say_so_in_tables_and_reports() -> None:
+    from agora.analysis.estimate import Estimate
+    from agora.analysis.report.context import est_row
+    from experiments._tables import fmt_est
+
+    inner = Estimate(value=1.5, ci_low=1.1, ci_high=1.9, n=48, method="m")
+    top = Estimate(value=30.0, ci_low=12.0, ci_high=np.inf, n=48, method="m", at_bound=True)
+    low = Estimate(value=0.0, ci_low=0.0, ci_high=0.4, n=48, method="m", at_bound=True)
+    bare = Estimate(value=30.0, ci_low=np.nan, ci_high=np.nan, n=48, at_bound=True)
+    assert fmt_est(inner) == "1.5 [1.1, 1.9]"
+    assert fmt_est(top) == "30 [12, ∞] (at its bound)"
+    assert fmt_est(low) == "0 [0, 0.4] (at its bound)"
+    assert fmt_est(bare) == "30 (at its bound)"
+    assert est_row("tau", inner)[-1] == "m"
+    assert "AT ITS BOUND" in est_row("tau", top)[-1]
+    assert est_row("tau - AT ITS BOUND", top)[-1] == "m"
 
 
 def test_prompt_variants_keep_the_game_and_change_the_words() -> None:

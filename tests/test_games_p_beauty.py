@@ -15,23 +15,27 @@ from games.p_beauty.config import PayoffRule
 
 TWO_THIRDS_INT = PBeautyConfig(p=2 / 3)
 TWO_THIRDS_REAL = PBeautyConfig(p=2 / 3, integer=False)
+# Nagel's level-k and CHC's CH closed forms are those of the distance payoff (winner-takes-prize
+# best responses are tested against brute force in tests/test_qre_payoff_rule.py)
+NAGEL_INT = PBeautyConfig(p=2 / 3, payoff="distance")
+NAGEL_REAL = PBeautyConfig(p=2 / 3, integer=False, payoff="distance")
 
 
 # ------------------------------------------------------------------ level-k and equilibrium
 def test_level_k_real_guesses_are_50_times_p_to_the_k() -> None:
-    assert theory.level_k_action(TWO_THIRDS_REAL, 1) == pytest.approx(100 / 3)
-    assert theory.level_k_action(TWO_THIRDS_REAL, 2) == pytest.approx(200 / 9)
-    assert theory.level_k_action(TWO_THIRDS_REAL, 3) == pytest.approx(400 / 27)
-    assert round(theory.level_k_action(TWO_THIRDS_REAL, 1), 2) == 33.33
-    assert round(theory.level_k_action(TWO_THIRDS_REAL, 2), 2) == 22.22
+    assert theory.level_k_action(NAGEL_REAL, 1) == pytest.approx(100 / 3)
+    assert theory.level_k_action(NAGEL_REAL, 2) == pytest.approx(200 / 9)
+    assert theory.level_k_action(NAGEL_REAL, 3) == pytest.approx(400 / 27)
+    assert round(theory.level_k_action(NAGEL_REAL, 1), 2) == 33.33
+    assert round(theory.level_k_action(NAGEL_REAL, 2), 2) == 22.22
 
 
 def test_level_k_integer_guesses_are_rounded() -> None:
-    assert [theory.level_k_action(TWO_THIRDS_INT, k) for k in (1, 2, 3, 4)] == [33, 22, 15, 10]
+    assert [theory.level_k_action(NAGEL_INT, k) for k in (1, 2, 3, 4)] == [33, 22, 15, 10]
 
 
 def test_level_k_clipped_to_bounds_when_p_above_one() -> None:
-    cfg = PBeautyConfig(p=4 / 3, integer=False)
+    cfg = PBeautyConfig(p=4 / 3, integer=False, payoff="distance")
     assert theory.level_k_action(cfg, 1) == pytest.approx(200 / 3)
     assert theory.level_k_action(cfg, 2) == pytest.approx(800 / 9)
     assert theory.level_k_action(cfg, 3) == 100.0  # 118.5 clipped
@@ -39,7 +43,7 @@ def test_level_k_clipped_to_bounds_when_p_above_one() -> None:
 
 def test_level_zero_is_not_a_point_prediction() -> None:
     with pytest.raises(ValueError, match="k >= 1"):
-        theory.level_k_action(TWO_THIRDS_INT, 0)
+        theory.level_k_action(NAGEL_INT, 0)
 
 
 def test_equilibrium_two_thirds() -> None:
@@ -145,27 +149,27 @@ def test_ch_steps_tau_1_5_hand_computed() -> None:
     # f1 = 1.5 f0 and f2 = 1.125 f0, so the mixes are exact fractions:
     assert x2 == pytest.approx(80 / 3)
     assert x3 == pytest.approx(2 / 3 * 130 / 3.625)
-    real = theory.ch_actions(TWO_THIRDS_REAL, 1.5, 3)
+    real = theory.ch_actions(NAGEL_REAL, 1.5, 3)
     np.testing.assert_allclose(real, [x0, x1, x2, x3])
-    np.testing.assert_array_equal(theory.ch_actions(TWO_THIRDS_INT, 1.5, 3), [50, 33, 27, 24])
+    np.testing.assert_array_equal(theory.ch_actions(NAGEL_INT, 1.5, 3), [50, 33, 27, 24])
 
 
 def test_ch_steps_decrease_to_a_positive_limit() -> None:
     # higher steps believe in ever more low-step players, so guesses fall but converge
     # (Poisson weights vanish) to p times the limit mix mean, well above the equilibrium 0
-    steps = theory.ch_actions(TWO_THIRDS_REAL, 1.5, 30)
+    steps = theory.ch_actions(NAGEL_REAL, 1.5, 30)
     assert np.all(np.diff(steps[:8]) < 0) and np.all(np.diff(steps) <= 0)
     assert steps[-1] == pytest.approx(steps[-2]) and 20 < steps[-1] < steps[3]
     with pytest.raises(ValueError, match="tau must be > 0"):
-        theory.ch_actions(TWO_THIRDS_REAL, 0.0, 3)
+        theory.ch_actions(NAGEL_REAL, 0.0, 3)
 
 
 def test_action_utilities_peak_at_best_response() -> None:
     # best response to others' mean b: g = p (n-1) b / (n - p) = 300 / 9.33 = 32.14
     grid = np.arange(101.0)
-    u = theory.action_utilities(TWO_THIRDS_INT, grid)
+    u = theory.action_utilities(NAGEL_INT, grid)
     assert int(grid[np.argmax(u)]) == 32
-    u60 = theory.action_utilities(TWO_THIRDS_INT, grid, belief_mean=60.0)
+    u60 = theory.action_utilities(NAGEL_INT, grid, belief_mean=60.0)
     assert int(grid[np.argmax(u60)]) == round(2 / 3 * 9 * 60 / (10 - 2 / 3))
 
 

@@ -44,7 +44,8 @@ def act(policy: Any, batch: DecisionBatch, seed: int = 0) -> np.ndarray:
     (1, False, 100 / 3), (2, False, 200 / 9),
 ])
 def test_level_k_guesses(k: int, integer: bool, expected: float) -> None:
-    actions = act(LevelKPolicy(k), batch_for("p_beauty", integer=integer))
+    # Nagel's p^k·50 is the distance rule's level k (winner-takes-prize: tests/test_qre_payoff_rule)
+    actions = act(LevelKPolicy(k), batch_for("p_beauty", integer=integer, payoff="distance"))
     assert actions.shape == (30,)
     np.testing.assert_allclose(actions, expected)
 
@@ -116,13 +117,16 @@ def test_qre_lambda_zero_is_uniform() -> None:
 
 
 @pytest.mark.parametrize(("config", "best"), [
-    ({}, 32.0),  # best response to level-0: 2/3 * 9 * 50 / (10 - 2/3) = 32.14
-    ({"integer": False}, 32.0),  # the 201-point grid has 32.0 and 32.5
-    ({"p": 0.5, "n_players": 2}, 50 * 0.5 / 1.5),  # n = 2: g = p b / (2 - p)
+    # distance payoff: best response to level-0's mean: 2/3 * 9 * 50 / (10 - 2/3) = 32.14
+    ({"payoff": "distance"}, 32.0),
+    ({"integer": False, "payoff": "distance"}, 32.0),  # the 201-point grid has 32.0 and 32.5
+    ({"p": 0.5, "n_players": 2, "payoff": "distance"}, 50 * 0.5 / 1.5),  # g = p b / (2 - p)
+    ({}, 32.0),  # winner takes the prize: most likely closest against 9 uniform guesses
+    ({"p": 0.5, "n_players": 2}, 0.0),  # n = 2, p < 1: the lower guess always wins
 ])
 def test_qre_large_lambda_plays_best_response(config: dict[str, Any], best: float) -> None:
     batch = batch_for("p_beauty", n_instances=100, **config)
-    actions = act(QuantalResponsePolicy(lam=1e5), batch)
+    actions = act(QuantalResponsePolicy(lam=1e8), batch)  # level-0 expectations: gaps ~1e-5
     grid = batch.spec(0).choices() if batch.spec(0).is_discrete else np.linspace(0, 100, 201)
     nearest = grid[np.argmin(np.abs(grid - best))]
     np.testing.assert_array_equal(actions, nearest)

@@ -5,10 +5,17 @@ Human data ship with the games they belong to: a game's hooks name a data packag
 per baseline: citation, summary statistics, the CSV files it reads) plus the CSV files and a
 PROVENANCE.md, read with :mod:`importlib.resources`. This module collects the baselines of every
 registered game and never names a game; agora's own games ship Nagel (1995) p-beauty data,
-Forsythe et al. (1994) dictator and ultimatum offers and the Engel (2011) and Oosterbeek et al.
-(2004) meta-analyses.
+Forsythe et al. (1994) dictator and ultimatum offers, the MobLab dictator and strategy-method
+ultimatum decisions of Mei et al. (2024) and the Engel (2011) and Oosterbeek et al. (2004)
+meta-analyses.
 
-:func:`compare` measures how far agents' choices are from a baseline:
+Baselines with individual data keep one decision per subject by default (MobLab subjects may
+have played several times: ``load_baseline(name, all_rows=True)`` keeps every row).
+
+:func:`compare` measures how far agents' choices are from a baseline. Every statistic of one
+comparison comes from one human sample: the individual values when the baseline has them
+(a published mean that differs from the rows' mean is shown next to them, labelled, and used
+in no statistic), else the reported summary:
 
 * distribution distances when individual human choices exist: the 1-Wasserstein distance
   ``W₁ = ∫ |F(x) − G(x)| dx`` and the two-sample Kolmogorov-Smirnov statistic
@@ -16,7 +23,11 @@ Forsythe et al. (1994) dictator and ultimatum offers and the Engel (2011) and Oo
 * a mean-difference test: Welch's t test on individual data, Welch's test from the reported
   mean, sd and n when only those exist, and a one-sample t test of the agents against the human
   mean when the sd is not reported (the human mean is then treated as known);
-* for Engel (2011), binomial tests of the shares giving nothing, half and everything.
+* binomial tests of the shares choosing reported point masses (Engel 2011: nothing, half,
+  everything), against the individual values' shares when there are individual values.
+
+:mod:`agora.analysis.fidelity` scores the distance of agents from a baseline with individual
+data (distances with bootstrap intervals and Mei et al.'s Turing-test statistic).
 """
 
 from __future__ import annotations
@@ -52,6 +63,13 @@ class Baseline:
         roles: Roles whose choices the data describe (others are left out of comparisons).
         match_params: Keys of ``params`` a run's config should match (a note says when not).
         package: The data package the baseline was read from.
+        summary_from_values: Whether mean, median, sd, n and point masses are computed from
+            ``values`` (else they are the published figures).
+        subjects: Subject id of each value (when the data name subjects).
+        all_rows: Whether ``values`` keeps every decision rather than one per subject.
+        agent_column: Column of the records holding the agents' comparable choice (e.g. a
+            minimum acceptable offer), divided by the config's pie/endowment; ``None``: the
+            usual share or guess (see :func:`agent_values`).
     """
 
     name: str
@@ -74,6 +92,10 @@ class Baseline:
     roles: tuple[str, ...] = ()
     match_params: tuple[str, ...] = ()
     package: str = ""
+    summary_from_values: bool = False
+    subjects: np.ndarray | None = None
+    all_rows: bool = False
+    agent_column: str | None = None
 
 
 def data_packages() -> list[str]:
@@ -112,19 +134,49 @@ def _num(x: Any) -> float:
     return math.nan if x is None else float(x)
 
 
+def _individual_values(package: str, b: dict[str, Any],
+                       all_rows: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Values (in the baseline's measure) and subject ids of an entry's ``values_file``: rows
+    matching ``values_filter``, without ``invalid_values`` codes, one per subject unless
+    ``all_rows``; ``values_column`` over ``values_total`` (default: ``offer_share``)."""
+    frame = _data_csv(package, b["values_file"])
+    for col, val in b.get("values_filter", {}).items():
+        frame = frame.filter(pl.col(col).cast(pl.String) == str(val))
+    column = b.get("values_column", "offer_share")
+    if b.get("invalid_values"):
+        frame = frame.filter(~pl.col(column).is_in(list(b["invalid_values"])))
+    if b.get("first_row_column") and not all_rows:
+        frame = frame.filter(pl.col(b["first_row_column"]))
+    x = frame[column].cast(pl.Float64)
+    if b.get("values_total"):
+        x = x / frame[b["values_total"]].cast(pl.Float64)
+    subjects = (frame[b["subject_column"]].to_numpy() if b.get("subject_column") else None)
+    return x.to_numpy().astype(np.float64), subjects
+
+
+def _summary(b: dict[str, Any], values: np.ndarray | None) -> dict[str, Any]:
+    """Mean, median, sd, n and point masses: computed from ``values`` for entries marked
+    ``summary_from_values``, else as the entry reports them."""
+    masses = {float(k): float(v) for k, v in b.get("point_masses", {}).items()}
+    if not b.get("summary_from_values") or values is None:
+        return {"mean": _num(b["mean"]), "median": _num(b.get("median")),
+                "sd": _num(b.get("sd")), "n": int(b["n"]), "point_masses": masses}
+    return {"mean": float(values.mean()), "median": float(np.median(values)),
+            "sd": float(values.std(ddof=1)), "n": int(values.size),
+            "point_masses": {v: float(np.mean(np.isclose(values, v))) for v in masses}}
+
+
 @cache
-def load_baseline(name: str) -> Baseline:
-    """A packaged baseline by name."""
+def load_baseline(name: str, *, all_rows: bool = False) -> Baseline:
+    """A packaged baseline by name; ``all_rows`` keeps every decision of a subject who played
+    more than once (default: the first, one decision per subject)."""
     entries = _entries()
     if name not in entries:
         raise KeyError(f"unknown baseline {name!r}; known: {', '.join(entries)}")
     package, b = entries[name]
-    values = None
+    values = subjects = None
     if b.get("values_file"):
-        frame = _data_csv(package, b["values_file"]).with_columns(pl.col("pie_usd").cast(pl.String))
-        for col, val in b.get("values_filter", {}).items():
-            frame = frame.filter(pl.col(col) == val)
-        values = frame["offer_share"].to_numpy().astype(np.float64)
+        values, subjects = _individual_values(package, b, all_rows)
     by_round = None
     if b.get("by_round_file"):
         t = _data_csv(package, b["by_round_file"]).filter(pl.col("p") == b["by_round_p"])
@@ -133,15 +185,18 @@ def load_baseline(name: str) -> Baseline:
                     .select("round", "mean", "median"))
     extra = {k: float(b[k]) for k in ("rejection_rate", "reported_mean_usd", "reported_sd_usd")
              if k in b}
+    unit = b.get("n_unit", "")
+    if all_rows and b.get("first_row_column"):
+        unit = "decisions"
     return Baseline(name=name, game=b["game"], measure=b["measure"],
                     description=b["description"], citation=b["citation"], status=b["status"],
-                    mean=_num(b["mean"]), median=_num(b.get("median")), sd=_num(b.get("sd")),
-                    n=int(b["n"]), n_unit=b.get("n_unit", ""), values=values,
-                    point_masses={float(k): float(v)
-                                  for k, v in b.get("point_masses", {}).items()},
-                    by_round=by_round, params=dict(b.get("params", {})), extra=extra,
+                    **_summary(b, values), n_unit=unit, values=values, by_round=by_round,
+                    params=dict(b.get("params", {})), extra=extra,
                     notes=b.get("notes", ""), roles=tuple(b.get("roles", ())),
-                    match_params=tuple(b.get("match_params", ())), package=package)
+                    match_params=tuple(b.get("match_params", ())), package=package,
+                    summary_from_values=bool(b.get("summary_from_values")),
+                    subjects=subjects, all_rows=all_rows and bool(b.get("first_row_column")),
+                    agent_column=b.get("agent_column"))
 
 
 def default_baseline(game: str, config: dict[str, Any] | Any = None) -> str | None:
@@ -158,13 +213,15 @@ def default_baseline(game: str, config: dict[str, Any] | Any = None) -> str | No
 
 
 # --------------------------------------------------------------------- agent values
-def agent_values(records: pl.DataFrame, baseline: Baseline,
-                 config: dict[str, Any] | None = None) -> np.ndarray:
-    """The agents' choices in the baseline's measure (first round; only the baseline's
-    ``roles`` when the records have roles).
+def agent_frame(records: pl.DataFrame, baseline: Baseline,
+                config: dict[str, Any] | None = None) -> pl.DataFrame:
+    """The decisions comparable with ``baseline`` (first round; only the baseline's ``roles``
+    when the records have roles) with their choice in the baseline's measure as ``value``
+    (rows without one dropped); the other columns (persona attributes, policy) are kept.
 
     p-beauty guesses are rescaled to [0, 100] when the run used other bounds. Shares come from
-    ``share_given`` / ``offer_share`` columns, else ``action`` over the config's endowment/pie.
+    ``share_given`` / ``offer_share`` columns, else ``action`` over the config's endowment/pie;
+    a baseline's ``agent_column`` (e.g. minimum acceptable offers) over the pie/endowment.
     """
     config = config or {}
     frame = records
@@ -173,25 +230,48 @@ def agent_values(records: pl.DataFrame, baseline: Baseline,
     if baseline.roles and "role" in frame.columns:
         movers = frame.filter(pl.col("role").cast(pl.String).is_in(list(baseline.roles)))
         frame = movers if movers.height else frame
-    if baseline.measure == "guess":
-        x = frame["action"].to_numpy().astype(np.float64)
+    total = next((float(config[k]) for k in ("endowment", "pie") if k in config), None)
+    if baseline.agent_column is not None:
+        if baseline.agent_column not in frame.columns:
+            raise ValueError(f"baseline {baseline.name!r} compares the records' "
+                             f"{baseline.agent_column!r} column, which these records lack")
+        if total is None:
+            raise ValueError(f"baseline {baseline.name!r}: the config names no pie/endowment")
+        value = pl.col(baseline.agent_column).cast(pl.Float64) / total
+    elif baseline.measure == "guess":
+        value = pl.col("action").cast(pl.Float64)
         lo, hi = float(config.get("lower", 0.0)), float(config.get("upper", 100.0))
         if (lo, hi) != (0.0, 100.0):
-            x = (x - lo) / (hi - lo) * 100.0
-        return x
-    for col in ("share_given", "offer_share", "share_offered"):
-        if col in frame.columns:
-            return frame[col].drop_nulls().to_numpy().astype(np.float64)
-    for key in ("endowment", "pie"):
-        if key in config:
-            return frame["action"].to_numpy().astype(np.float64) / float(config[key])
-    raise ValueError(f"cannot express the records as shares for baseline {baseline.name!r}")
+            value = (value - lo) / (hi - lo) * 100.0
+    else:
+        col = next((c for c in ("share_given", "offer_share", "share_offered")
+                    if c in frame.columns), None)
+        if col is not None:
+            value = pl.col(col).cast(pl.Float64)
+        elif total is not None:
+            value = pl.col("action").cast(pl.Float64) / total
+        else:
+            raise ValueError(f"cannot express the records as shares for baseline "
+                             f"{baseline.name!r}")
+    out = frame.with_columns(value.alias("value"))
+    return out.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
+
+
+def agent_values(records: pl.DataFrame, baseline: Baseline,
+                 config: dict[str, Any] | None = None) -> np.ndarray:
+    """The agents' choices in the baseline's measure (see :func:`agent_frame`)."""
+    return agent_frame(records, baseline, config)["value"].to_numpy().astype(np.float64)
 
 
 # --------------------------------------------------------------------- comparison
 @dataclass(frozen=True, kw_only=True)
 class Comparison:
-    """Agents versus a human baseline."""
+    """Agents versus a human baseline.
+
+    ``human_sample`` says which human sample every statistic uses (``"individual"`` values or
+    the ``"reported"`` summary); ``published_mean`` is the paper's mean when it is not the one
+    the statistics use (individual rows whose mean differs from the printed one), shown apart.
+    """
 
     baseline: str
     measure: str
@@ -209,11 +289,16 @@ class Comparison:
     ks_statistic: float | None = None
     ks_p_value: float | None = None
     point_masses: dict[float, tuple[float, float, float]] = field(default_factory=dict)
+    human_sample: str = "reported"
+    published_mean: float = math.nan
     notes: str = ""
 
     def as_rows(self) -> list[tuple[str, str]]:
         """(label, value) rows for reports."""
+        sample = ("individual human values" if self.human_sample == "individual"
+                  else "reported human summary")
         rows = [("baseline", self.baseline), ("measure", self.measure),
+                ("human sample of every statistic below", sample),
                 ("n agents / n human", f"{self.n_agents} / {self.n_human}"),
                 ("agent mean / human mean", f"{self.agent_mean:.4g} / {self.human_mean:.4g}"),
                 ("mean difference (agents − humans)", f"{self.mean_diff:+.4g}"),
@@ -229,6 +314,9 @@ class Comparison:
         for v, (a, h, p) in self.point_masses.items():
             rows.append((f"share choosing {v:g}", f"agents {a:.3f} vs humans {h:.3f} "
                                                   f"(binomial p = {p:.3g})"))
+        if not math.isnan(self.published_mean):
+            rows.append(("published human mean (paper; not used above)",
+                         f"{self.published_mean:.4g}"))
         if self.notes:
             rows.append(("notes", self.notes))
         return rows
@@ -236,7 +324,12 @@ class Comparison:
 
 def compare(records: pl.DataFrame | np.ndarray, baseline: str | Baseline,
             config: dict[str, Any] | None = None) -> Comparison:
-    """Compare agents' choices (a record table or an array in the baseline's measure)."""
+    """Compare agents' choices (a record table or an array in the baseline's measure).
+
+    Every statistic uses one human sample: the individual values when the baseline has at
+    least two, else the reported mean (sd, n). A published mean that the individual values do
+    not reproduce is returned as ``published_mean`` and used in no statistic.
+    """
     b = load_baseline(baseline) if isinstance(baseline, str) else baseline
     x = (agent_values(records, b, config) if isinstance(records, pl.DataFrame)
          else np.asarray(records, dtype=np.float64))
@@ -249,34 +342,42 @@ def compare(records: pl.DataFrame | np.ndarray, baseline: str | Baseline,
             notes.append(f"run {key} = {float(config[key]):.4g} differs from the baseline's "
                          f"{key} = {float(b.params[key]):.4g}")
     w = ks = ksp = None
-    if b.values is not None and b.values.size >= 2:
-        y = b.values
+    published = math.nan
+    y = b.values[np.isfinite(b.values)] if b.values is not None else None
+    if y is not None and y.size >= 2:
+        sample, n_human = "individual", int(y.size)
         w = float(stats.wasserstein_distance(x, y))
         ks_res = stats.ks_2samp(x, y)
         ks, ksp = float(ks_res.statistic), float(ks_res.pvalue)
         t = stats.ttest_ind(x, y, equal_var=False)
         test = "Welch t test (individual data)"
-        human_mean = b.mean if not math.isnan(b.mean) else float(y.mean())
-        notes.append("human mean as reported; distances use the published individual offers")
-    elif not math.isnan(b.sd):
-        t = stats.ttest_ind_from_stats(x.mean(), x.std(ddof=1), x.size, b.mean, b.sd, b.n,
-                                       equal_var=False)
-        test = "Welch t test from reported mean, sd, n"
-        human_mean = b.mean
+        human_mean, human_median = float(y.mean()), float(np.median(y))
+        masses = {v: float(np.mean(np.isclose(y, v, atol=1e-9))) for v in b.point_masses}
+        if not b.summary_from_values and not math.isnan(b.mean):
+            published = b.mean
+            notes.append(f"every statistic uses the {y.size} published individual values "
+                         f"(mean {human_mean:.4g}); the paper's printed mean {b.mean:.4g} "
+                         "is shown apart")
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = stats.ttest_1samp(x, b.mean)
-        test = "one-sample t test against the human mean (sd not reported)"
-        human_mean = b.mean
-        notes.append("no public individual human data: distribution distances unavailable")
-    masses: dict[float, tuple[float, float, float]] = {}
-    for v, share in b.point_masses.items():
+        sample, n_human = "reported", b.n
+        human_mean, human_median, masses = b.mean, b.median, dict(b.point_masses)
+        if not math.isnan(b.sd):
+            t = stats.ttest_ind_from_stats(x.mean(), x.std(ddof=1), x.size, b.mean, b.sd, b.n,
+                                           equal_var=False)
+            test = "Welch t test from reported mean, sd, n"
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = stats.ttest_1samp(x, b.mean)
+            test = "one-sample t test against the human mean (sd not reported)"
+            notes.append("no public individual human data: distribution distances unavailable")
+    tests: dict[float, tuple[float, float, float]] = {}
+    for v, share in masses.items():
         k = int(np.sum(np.isclose(x, v, atol=1e-9)))
-        masses[v] = (k / x.size, share, float(stats.binomtest(k, x.size, share).pvalue))
-    return Comparison(baseline=b.name, measure=b.measure, n_agents=int(x.size), n_human=b.n,
-                      agent_mean=float(x.mean()), human_mean=float(human_mean),
-                      mean_diff=float(x.mean() - human_mean), test=test,
-                      statistic=float(t.statistic), p_value=float(t.pvalue),
-                      agent_median=float(np.median(x)), human_median=b.median,
-                      wasserstein=w, ks_statistic=ks, ks_p_value=ksp, point_masses=masses,
-                      notes="; ".join(notes))
+        tests[v] = (k / x.size, share, float(stats.binomtest(k, x.size, share).pvalue))
+    return Comparison(baseline=b.name, measure=b.measure, n_agents=int(x.size),
+                      n_human=n_human, agent_mean=float(x.mean()),
+                      human_mean=float(human_mean), mean_diff=float(x.mean() - human_mean),
+                      test=test, statistic=float(t.statistic), p_value=float(t.pvalue),
+                      agent_median=float(np.median(x)), human_median=float(human_median),
+                      wasserstein=w, ks_statistic=ks, ks_p_value=ksp, point_masses=tests,
+                      human_sample=sample, published_mean=published, notes="; ".join(notes))

@@ -55,9 +55,42 @@ def offer_share_baselines(treatments: Iterable[tuple[str, int, str, str]],
         "n_unit": "proposers", "reported_mean_usd": stats[label]["mean"],
         "reported_sd_usd": stats[label]["sd"], "values_file": values_file,
         "values_filter": {"game": game, "pie_usd": str(pie), "pay": pay},
-        "notes": "mean/sd/n as reported in the paper; distributions from the Appendix B rows "
-                 "(row means differ from the reported means by up to $0.06)"}
+        "notes": "mean/sd/n of this entry as reported in the paper; comparisons compute every "
+                 "statistic from the Appendix B rows (row means differ from the reported "
+                 "means by up to $0.06) and show the reported mean apart"}
         for name, pie, pay, label in treatments]
+
+
+def copy_file(source: Path, dest: Path, name: str, as_name: str) -> None:
+    """Copy ``source/name`` verbatim to ``dest/as_name`` (e.g. a licence notice, a data file
+    of a subfolder shipped flat in the game's data package)."""
+    (dest / as_name).write_bytes((source / name).read_bytes())
+
+
+def individual_share_summary(path: Path, *, value: str, total: str,
+                             first_row: str | None = None,
+                             invalid: Iterable[float] = ()) -> dict[str, Any]:
+    """Summary of individual decisions as shares of the total, computed from the rows of CSV
+    ``path``: ``value`` over the ``total`` column, rows whose ``value`` is one of the
+    ``invalid`` codes dropped, only rows flagged ``first_row`` (one per subject) when given.
+    Returns ``mean``, ``median``, ``sd`` (n − 1), ``n`` (decisions kept), ``n_rows`` (valid
+    rows of every decision) and the shares choosing 0, one half and everything."""
+    import numpy as np
+    import polars as pl
+
+    frame = pl.read_csv(path, infer_schema_length=None)
+    frame = frame.filter(~pl.col(value).is_in(list(invalid)))
+    n_rows = frame.height
+    if first_row is not None:
+        frame = frame.filter(pl.col(first_row))
+    x = (frame[value] / frame[total]).to_numpy().astype(np.float64)
+    if x.size < 2:
+        raise ValueError(f"{path.name}: fewer than two valid values of {value!r}")
+    return {"mean": round(float(x.mean()), 6), "median": round(float(np.median(x)), 6),
+            "sd": round(float(x.std(ddof=1)), 6), "n": int(x.size), "n_rows": n_rows,
+            "share_0": round(float(np.mean(x == 0)), 6),
+            "share_half": round(float(np.mean(np.isclose(x, 0.5))), 6),
+            "share_all": round(float(np.mean(np.isclose(x, 1.0))), 6)}
 
 
 def write_baselines(dest: Path, generated_by: str, sources: dict[str, str],

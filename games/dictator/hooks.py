@@ -2,9 +2,10 @@
 
 The benchmark is the default one built from :mod:`games.dictator.theory` (the selfish
 transfer); this adds the dictator's own payoff of a transfer for regret and NashConv, the
-packaged human data (Engel 2011, Forsythe et al. 1994: ``games/dictator/data``) and the
-report's transfer analyses: GLEE-style efficiency and fairness, the Fehr-Schmidt share of
-inequity-averse dictators and the distribution of shares given.
+packaged human data (Engel 2011, Forsythe et al. 1994, the MobLab decisions of Mei et al. 2024:
+``games/dictator/data``) and the report's transfer analyses: GLEE-style efficiency and
+fairness, the Fehr-Schmidt share of inequity-averse dictators, the distribution of shares given
+and the human-likeness table against the MobLab individual decisions.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import numpy as np
 
 from agora.engine.contract import AnalysisSpec, GameHooks
 from games.dictator.config import DictatorConfig
+
+MOBLAB = "moblab2024_dictator"
+"""The packaged baseline with individual human decisions (Mei et al. 2024)."""
 
 
 class DictatorHooks(GameHooks):
@@ -30,9 +34,11 @@ class DictatorHooks(GameHooks):
         return "engel2011_dictator"
 
     def analyses(self, config: DictatorConfig) -> tuple[AnalysisSpec, ...]:
-        """Transfer metrics, Fehr-Schmidt share and the giving distribution."""
+        """Transfer metrics, Fehr-Schmidt share, the giving distribution and human-likeness
+        against the MobLab dictators (individual data, one decision per subject)."""
         money = {"endowment": config.endowment,
                  "recipient_endowment": config.recipient_endowment}
         return (AnalysisSpec("transfer_metrics", {**money, "label": "Dictator"}),
                 AnalysisSpec("fehr_schmidt_share", money),
-                AnalysisSpec("giving_distribution", money))
+                AnalysisSpec("giving_distribution", money),
+                AnalysisSpec("human_likeness", {"baselines": (MOBLAB,)}))

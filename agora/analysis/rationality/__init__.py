@@ -6,9 +6,12 @@
   neighbourhood is ``[m·p^(n+1/4), m·p^(n−1/4)]``; step 0 is capped at ``m``.
 * Poisson cognitive hierarchy (Camerer, Ho & Chong 2004): step 0 guesses uniformly on
   ``[L, U]``; step ``k >= 1`` guesses ``x_k = p · Σ_{j<k} f_j x_j / Σ_{j<k} f_j`` (``f`` the
-  Poisson(τ) pmf, ``x_0 = m``: the large-group approximation) plus Gaussian noise of standard
-  deviation σ, truncated to the bounds. τ and σ maximise the likelihood of the mixture over
-  steps ``0..K`` (``K >= 6``) with weights ``f_k / Σ_{j<=K} f_j``.
+  Poisson(τ) pmf, ``x_0 = m``: the large-group approximation; CHC's Table II uses whole-number
+  best responses) plus Gaussian noise truncated to the bounds. By default τ, the noise σ (of
+  step 1, shrinking in proportion towards the equilibrium for higher steps) and the share of an
+  equilibrium spike maximise the likelihood; ``method="moment"`` is CHC's own estimator, τ
+  whose predicted mean equals the data mean. Estimates at a search bound are flagged
+  ``at_bound`` with a warning.
 * Level-k mixture (Stahl & Wilson 1995; Costa-Gomes & Crawford 2006): same mixture with the
   level-k means ``m·p^k`` and free weights, fitted by EM.
 * Logit quantal response (McKelvey & Palfrey 1995): ``P(a) ∝ exp(λ·U(a))``; λ by maximum
@@ -28,18 +31,17 @@
 
 Modules, one estimator each (every public name is re-exported here):
 :mod:`~agora.analysis.rationality.shares`, :mod:`~agora.analysis.rationality.level_k`,
-:mod:`~agora.analysis.rationality.cognitive_hierarchy`, :mod:`~agora.analysis.rationality.qre`,
+:mod:`~agora.analysis.rationality.cognitive_hierarchy` (with ``ch_model`` and ``ch_moment``),
+:mod:`~agora.analysis.rationality.qre`,
 :mod:`~agora.analysis.rationality.regret`, :mod:`~agora.analysis.rationality.fehr_schmidt`.
 """
 
 from __future__ import annotations
 
 from agora.analysis.rationality._common import Rng
-from agora.analysis.rationality.cognitive_hierarchy import (
-    ch_loglik,
-    ch_step_means,
-    fit_cognitive_hierarchy,
-)
+from agora.analysis.rationality.ch_model import ch_predicted_mean, ch_step_means, ch_weights
+from agora.analysis.rationality.ch_moment import ch_tau_for_mean, fit_ch_moment
+from agora.analysis.rationality.cognitive_hierarchy import ch_loglik, fit_cognitive_hierarchy
 from agora.analysis.rationality.fehr_schmidt import (
     fehr_schmidt_alpha_from_threshold,
     fehr_schmidt_beta_share,
@@ -69,10 +71,11 @@ from agora.analysis.rationality.shares import (
 )
 
 __all__ = [
-    "LevelKMixture", "Rng", "ch_loglik", "ch_step_means", "classify_level_k",
-    "convergence_rate", "distance_to_equilibrium", "dominated_share", "equilibrium_share",
-    "external_regret", "fehr_schmidt_alpha_from_threshold", "fehr_schmidt_beta_share",
-    "fehr_schmidt_utility", "fit_cognitive_hierarchy", "fit_fehr_schmidt_dictator",
+    "LevelKMixture", "Rng", "ch_loglik", "ch_predicted_mean", "ch_step_means",
+    "ch_tau_for_mean", "ch_weights", "classify_level_k", "convergence_rate",
+    "distance_to_equilibrium", "dominated_share", "equilibrium_share", "external_regret",
+    "fehr_schmidt_alpha_from_threshold", "fehr_schmidt_beta_share", "fehr_schmidt_utility",
+    "fit_ch_moment", "fit_cognitive_hierarchy", "fit_fehr_schmidt_dictator",
     "fit_fehr_schmidt_responder", "fit_level_k_mixture", "fit_logit_from_probs", "fit_logit_qre",
     "grid_index", "level_k_shares", "logit_probs", "nagel_intervals", "qre_fixed_point",
     "regret_path",

@@ -19,6 +19,11 @@ from agora.analysis.estimate import DEFAULT_BOOT, Estimate, bootstrap, estimate_
 from agora.analysis.rationality._common import Rng, _share
 from agora.analysis.rationality.qre import grid_index
 
+_BETA_RANGE = (-2.0, 3.0)
+"""Search range of the dictators' β (an estimate at an end is flagged ``at_bound``)."""
+_ALPHA_RANGE = (0.0, 50.0)
+"""Search range of the responders' α (α >= 0; 50 is only the optimiser's limit)."""
+
 
 def fehr_schmidt_utility(own: np.ndarray, other: np.ndarray, alpha: float,
                          beta: float) -> np.ndarray:
@@ -60,7 +65,7 @@ def fit_fehr_schmidt_dictator(transfers: np.ndarray, *, endowment: float, grid: 
     def fit(counts: np.ndarray) -> tuple[float, float, float]:
         best = min((optimize.minimize(nll, np.array([b0, math.log(l0)]), args=(counts,),
                                       method="L-BFGS-B",
-                                      bounds=[(-2.0, 3.0), (math.log(1e-3), math.log(1e4))])
+                                      bounds=[_BETA_RANGE, (math.log(1e-3), math.log(1e4))])
                     for b0 in (0.1, 0.4, 0.7) for l0 in (1.0, 10.0)), key=lambda r: r.fun)
         return float(best.x[0]), math.exp(best.x[1]), -float(best.fun)
 
@@ -73,7 +78,8 @@ def fit_fehr_schmidt_dictator(transfers: np.ndarray, *, endowment: float, grid: 
     draws = bootstrap(refit, idx.size, n_boot=n_boot, rng=rng) if n_boot else np.array([])
     return estimate_from(beta, draws, idx.size, name="beta", level=level,
                          method=f"Fehr-Schmidt logit, alpha fixed at {alpha:g}",
-                         extra={"lambda": lam, "alpha": alpha, "loglik": ll})
+                         extra={"lambda": lam, "alpha": alpha, "loglik": ll},
+                         bounds=_BETA_RANGE)
 
 
 def fehr_schmidt_alpha_from_threshold(share: float) -> float:
@@ -106,7 +112,7 @@ def fit_fehr_schmidt_responder(offer_shares: np.ndarray, accepted: np.ndarray, *
     def fit(rows: np.ndarray) -> tuple[float, float]:
         best = min((optimize.minimize(nll, np.array([a0, math.log(10.0)]), args=(rows,),
                                       method="L-BFGS-B",
-                                      bounds=[(0.0, 50.0), (math.log(1e-2), math.log(1e4))])
+                                      bounds=[_ALPHA_RANGE, (math.log(1e-2), math.log(1e4))])
                     for a0 in (0.1, 0.5, 2.0)), key=lambda r: r.fun)
         return float(best.x[0]), math.exp(best.x[1])
 
@@ -115,4 +121,5 @@ def fit_fehr_schmidt_responder(offer_shares: np.ndarray, accepted: np.ndarray, *
              else np.array([]))
     return estimate_from(alpha, draws, s.size, name="alpha", level=level,
                          method="Fehr-Schmidt responder logit acceptance",
-                         extra={"lambda": lam, "threshold_share": alpha / (1 + 2 * alpha)})
+                         extra={"lambda": lam, "threshold_share": alpha / (1 + 2 * alpha)},
+                         bounds=_ALPHA_RANGE, support=(0.0, math.inf))

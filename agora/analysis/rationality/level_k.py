@@ -10,11 +10,12 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from agora.analysis.estimate import Estimate, estimate_from, make_rng
+from agora.analysis.estimate import BoundWarning, Estimate, estimate_from, make_rng
 from agora.analysis.rationality._common import Rng, _mixture_density
 
 
@@ -114,9 +115,16 @@ def fit_level_k_mixture(guesses: np.ndarray, *, p: float, lower: float = 0.0,
         idx = gen.integers(0, g.size, size=g.size)
         wd[b], sd[b], _ = _em_level_k(g[idx], means, lower, upper, smin, iters=200)
     weights = tuple(estimate_from(float(w[k]), wd[:, k], g.size, name=f"weight_level_{k}",
-                                  level=level, method="level-k mixture EM")
+                                  level=level, method="level-k mixture EM", bounds=(0.0, 1.0),
+                                  support=(0.0, 1.0), warn=False)
                     for k in range(k_max + 1))
-    return LevelKMixture(weights=weights,
-                         sigma=estimate_from(sigma, sd, g.size, name="sigma", level=level,
-                                             method="level-k mixture EM"),
+    sig = estimate_from(sigma, sd, g.size, name="sigma", level=level,
+                        method="level-k mixture EM", bounds=(smin, math.inf),
+                        support=(0.0, math.inf), warn=False)
+    flagged = [f"{e.name} = {e.value:.3g}" for e in (*weights, sig) if e.at_bound]
+    if flagged:
+        warnings.warn(f"level-k mixture: {', '.join(flagged)} at the bound of its range "
+                      "(weights 0 or 1, sigma its floor): not interior estimates",
+                      BoundWarning, stacklevel=2)
+    return LevelKMixture(weights=weights, sigma=sig,
                          means=tuple(float(x) for x in means), loglik=ll, n=int(g.size))

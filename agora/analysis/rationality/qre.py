@@ -127,7 +127,8 @@ def fit_logit_qre(actions: np.ndarray, *, grid: np.ndarray,
     draws = bootstrap(refit, idx.size, n_boot=n_boot, rng=rng) if n_boot else np.array([])
     return estimate_from(lam, draws, idx.size, name="lambda", level=level,
                          method="logit response maximum likelihood",
-                         extra={"loglik": ll, "at_bound": float(lam >= 0.999 * lmax)})
+                         extra={"loglik": ll, "at_bound": float(lam >= 0.999 * lmax)},
+                         bounds=(0.0, lmax), support=(0.0, np.inf), bound_tol=(1e-6, 1e-3))
 
 
 def _fit_qre_fixed_point(idx: np.ndarray, gr: np.ndarray,
@@ -168,7 +169,8 @@ def _fit_qre_fixed_point(idx: np.ndarray, gr: np.ndarray,
     return estimate_from(lam, draws, idx.size, name="lambda", level=level,
                          method="logit QRE (fixed point) maximum likelihood; bootstrap on the "
                                 "traced path grid",
-                         extra={"loglik": ll, "at_bound": float(lam >= 0.999 * lmax)})
+                         extra={"loglik": ll, "at_bound": float(lam >= 0.999 * lmax)},
+                         bounds=(0.0, lmax), support=(0.0, np.inf), bound_tol=(1e-6, 1e-3))
 
 
 def fit_logit_from_probs(probs: np.ndarray, *, utilities: np.ndarray,
@@ -197,4 +199,5 @@ def fit_logit_from_probs(probs: np.ndarray, *, utilities: np.ndarray,
     return estimate_from(lam, draws, q.shape[0], name="lambda", level=level,
                          method="logit fit to recorded action distributions (min KL)",
                          extra={"expected_loglik": ll, "kl": kl,
-                                "at_bound": float(lam >= 0.999 * lmax)})
+                                "at_bound": float(lam >= 0.999 * lmax)},
+                         bounds=(0.0, lmax), support=(0.0, np.inf), bound_tol=(1e-6, 1e-3))

@@ -101,14 +101,27 @@ def transfer_metrics(ctx: Context, params: Params) -> None:
 
 # ------------------------------------------------------------------ rationality
 def cognitive_hierarchy(ctx: Context, params: Params) -> None:
-    """Poisson cognitive hierarchy τ and noise σ of first-round guesses."""
+    """Poisson cognitive hierarchy τ of first-round guesses by both methods: the likelihood
+    (with its noise σ and equilibrium-spike share) and CHC's (2004) mean matching. An estimate
+    at the end of its search range is labelled so (its interval is then one-sided)."""
+    g, p = _first_actions(ctx), float(params["p"])
     e = ctx.keep("ch_tau", rationality.fit_cognitive_hierarchy(
-        _first_actions(ctx), p=float(params["p"]), **_bounds(params), n_boot=ctx.n_boot,
-        rng=ctx.rng))
+        g, p=p, **_bounds(params), n_boot=ctx.n_boot, rng=ctx.rng))
+    m = ctx.keep("ch_tau_moment", rationality.fit_cognitive_hierarchy(
+        g, p=p, **_bounds(params), n_boot=ctx.n_boot, rng=ctx.rng, method="moment"))
+
+    def flag(at_bound: bool) -> str:
+        return " - AT ITS BOUND, not an interior estimate" if at_bound else ""
+
     rows = ctx.rows.setdefault("rationality", [])
-    rows.append(est_row("cognitive hierarchy tau (first round)", e))
-    rows.append(["CH noise sigma", e.extra["sigma"], e.extra["sigma_ci_low"],
+    rows.append(est_row(f"cognitive hierarchy tau, likelihood (first round){flag(e.at_bound)}", e))
+    rows.append(["CH noise sigma (step 1)", e.extra["sigma"], e.extra["sigma_ci_low"],
                  e.extra["sigma_ci_high"], e.n, "jointly with tau"])
+    rows.append(["CH equilibrium-spike share", e.extra["spike_share"],
+                 e.extra["spike_share_ci_low"], e.extra["spike_share_ci_high"], e.n,
+                 "jointly with tau; guesses the model puts at the equilibrium"])
+    rows.append(est_row(f"cognitive hierarchy tau, mean matching (CHC 2004; "
+                        f"{m.level:.0%} CI){flag(m.at_bound)}", m))
 
 
 def level_k_classification(ctx: Context, params: Params) -> None:
@@ -201,6 +214,67 @@ def rate_schedule(ctx: Context, params: Params) -> None:
                            title="Marginal rate schedule"))
 
 
+# ------------------------------------------------------------------ human comparison
+def human_likeness(ctx: Context, params: Params) -> None:
+    """One human-likeness table (:mod:`agora.analysis.fidelity`) against the baselines with
+    individual data that the game names (``params["baselines"]``) plus the run's chosen
+    baseline when it has individual data; ``--baseline none`` turns it off.
+
+    ``params["thresholds"]`` names baselines of minimum acceptable offers: scored like the
+    others when the records state thresholds (the baseline's ``agent_column``), else the
+    responders' accept/reject decisions are compared with what the humans' thresholds imply
+    (:mod:`agora.analysis.fidelity_responder`)."""
+    from agora.analysis import baselines as bl
+    from agora.analysis import fidelity as fid
+    from agora.analysis.fidelity_responder import ACCEPT_HEADER, acceptance
+
+    if ctx.baseline_choice == "none":
+        return
+    s = ctx.report.sections["human-comparison"]
+    names = list(params.get("baselines", ()))
+    for name in params.get("thresholds", ()):
+        b = bl.load_baseline(name)
+        if b.agent_column is not None and b.agent_column in ctx.records.columns:
+            names.append(name)
+            continue
+        try:
+            a = acceptance(ctx.records, b, ctx.config, n_boot=ctx.n_boot, rng=ctx.rng)
+        except ValueError as exc:
+            s.text(f"responders against {name}: not available ({exc}).")
+            continue
+        ctx.report.estimates[f"acceptance.{name}"] = {
+            k: getattr(a, k).value for k in ("agent_rate", "human_rate", "difference")}
+        s.table(f"Responders' acceptance against the humans' minimum acceptable offers "
+                f"({name})", ["quantity", "value"], [list(r) for r in a.as_rows()])
+        s.table("Acceptance by offer (first round)", ACCEPT_HEADER, a.bin_rows())
+    try:
+        chosen = ctx.baseline()
+    except ValueError:
+        chosen = None
+    if chosen is not None and chosen.values is not None and chosen.name not in names:
+        names.append(chosen.name)
+    rows, unavailable = [], []
+    for name in names:
+        try:
+            table = fid.fidelity(ctx.records, bl.load_baseline(name), ctx.config,
+                                 n_boot=ctx.n_boot, rng=ctx.rng)
+        except ValueError as exc:
+            unavailable.append(f"{name}: {exc}")
+            continue
+        for score in table.scores:
+            ctx.report.estimates[f"fidelity.{name}.{score.group}"] = score.as_dict()
+        rows += table.as_rows()
+    if rows:
+        s.text("Human-likeness of the first-round choices (all agents, then each persona "
+               "subgroup or policy): Wasserstein-1 on the action scale, Kolmogorov-Smirnov, "
+               "total variation on Mei et al.'s (2024) ten equal bins, and their Turing-test "
+               "statistic (the chance that an agent's choice is judged more human than a random "
+               "human's; 0.5: indistinguishable), with 95 % bootstrap intervals.")
+        s.table("Human-likeness against individual human data", fid.FIDELITY_HEADER, rows)
+    for line in unavailable:
+        s.text(f"human-likeness: not available ({line}).")
+
+
 def _figure_baseline(ctx: Context, measure: str) -> Any:
     """The run's baseline when it is in ``measure``; figures draw without one otherwise."""
     try:
@@ -224,6 +298,7 @@ CATALOGUE: dict[str, Analysis] = {
     "giving_distribution": Analysis("figures", 20, "giving distribution", giving_distribution),
     "rate_schedule": Analysis("figures", 25, "rate schedule", rate_schedule),
     "series_by_round": Analysis("figures", 26, "outcomes by round", series_by_round),
+    "human_likeness": Analysis("human-comparison", 10, "human-likeness", human_likeness),
 }
 """Named analyses games may request, by kind. The report's generic steps sit between them by
 order (see :mod:`agora.analysis.report.sections`)."""

@@ -32,8 +32,12 @@ EST_HEADER = ["parameter", "estimate", "95% CI low", "95% CI high", "n", "method
 
 
 def est_row(label: str, e: Estimate) -> list[Any]:
-    """A row of an :data:`EST_HEADER` table."""
-    return [label, e.value, e.ci_low, e.ci_high, e.n, e.method]
+    """A row of an :data:`EST_HEADER` table (an estimate at a bound of its search range says so
+    in its method cell: its interval is open on that side)."""
+    method = e.method
+    if e.at_bound and "BOUND" not in label.upper():
+        method = f"{method}; AT ITS BOUND, not an interior estimate (interval one-sided)"
+    return [label, e.value, e.ci_low, e.ci_high, e.n, method]
 
 
 @dataclass(kw_only=True)

@@ -118,7 +118,11 @@ def welfare_summary(ctx: Context, _: Params) -> None:
 
 
 def logit(ctx: Context, _: Params) -> None:
-    """Logit response λ of first-round actions against level-0 beliefs."""
+    """Logit response λ of first-round actions against level-0 beliefs.
+
+    The utilities are the game theory's ``action_utilities``: expected payoffs under the
+    game's own payoff rule (never an assumed one), as the quantal response policy plays them.
+    """
     theory = ctx.simultaneous()
     grid = action_grid(ctx.game, ctx.cfg)
     u = np.asarray(theory.action_utilities(ctx.cfg, grid), dtype=np.float64)
