@@ -99,3 +99,22 @@ class Table:
         """JSON-ready form."""
         return {"title": self.title, "header": self.header, "rows": self.rows,
                 "notes": self.notes}
+
+
+def add_fidelity_rows(table: Any, records: Any, baseline: Any, game: dict[str, float], *,
+                      who: str, groups: list[str], n_boot: int, min_group: int,
+                      rng: np.random.Generator) -> Any:
+    """Rows of a human-likeness table: the agents (overall and per subgroup), then as many
+    humans of the baseline drawn at random (the sampling floor of every statistic). Returns the
+    agents' scores (a ``FidelityTable``)."""
+    from agora.analysis.fidelity import fidelity
+
+    scores = fidelity(records, baseline, game, by=groups, n_boot=n_boot, rng=rng,
+                      min_group=min_group)
+    for s in scores.scores:
+        table.add(f"agents: {who}", s.group, s.n_agents, *fidelity_cells(s))
+    n = scores.scores[0].n_agents
+    draw = rng.choice(baseline.values, size=n, replace=False)
+    table.add(f"humans: {n} MobLab subjects drawn at random", "all", n, *fidelity_cells(
+        fidelity(draw, baseline, n_boot=n_boot, rng=rng).scores[0]))
+    return scores

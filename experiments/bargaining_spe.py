@@ -39,7 +39,7 @@ from experiments._common import (
     fmt_est,
     short_citation,
 )
-from experiments._tables import FIDELITY_COLUMNS, fidelity_cells
+from experiments._tables import FIDELITY_COLUMNS, add_fidelity_rows, fidelity_cells
 
 NAME = "bargaining_spe"
 SUBGROUPS = ("sex", "age_band", "education_level", "race_group")
@@ -245,15 +245,9 @@ def _fidelity(summary: Summary, rec: pl.DataFrame, game: dict[str, float],
                       ["population", "decisions", "agents accept [95% CI]",
                        "humans would accept the same offers [95% CI]",
                        "difference [95% CI]"])
-    groups = [c for c in SUBGROUPS if c in rec.columns]
-    scores = fidelity(rec, prop, game, by=groups, n_boot=cfg.n_boot, rng=rng,
-                      min_group=cfg.min_group)
-    for s in scores.scores:
-        t.add(f"agents: {who}", s.group, s.n_agents, *fidelity_cells(s))
-    n = scores.scores[0].n_agents
-    draw = rng.choice(prop.values, size=n, replace=False)
-    t.add(f"humans: {n} MobLab subjects drawn at random", "all", n, *fidelity_cells(
-        fidelity(draw, prop, n_boot=cfg.n_boot, rng=rng).scores[0]))
+    scores = add_fidelity_rows(t, rec, prop, game, who=who,
+                               groups=[c for c in SUBGROUPS if c in rec.columns],
+                               n_boot=cfg.n_boot, min_group=cfg.min_group, rng=rng)
 
     def accept_row(name: str, records: pl.DataFrame) -> None:
         try:

@@ -36,7 +36,7 @@ from experiments._common import (
     fmt_share,
     short_citation,
 )
-from experiments._tables import FIDELITY_COLUMNS, fidelity_cells
+from experiments._tables import FIDELITY_COLUMNS, add_fidelity_rows, fidelity_cells
 
 NAME = "dictator_engel"
 
@@ -253,15 +253,9 @@ def _fidelity(summary: Summary, give: pl.DataFrame, cfg: EngelConfig, args: Expe
     game = cfg.variants()["give"]
     t = summary.table(f"Human-likeness, give variant: dictators against {b.description}",
                       ["population", "group", "n", *FIDELITY_COLUMNS])
-    groups = [c for c in cfg.subgroups if c in give.columns]
-    scores = fidelity(give, b, game, by=groups, n_boot=cfg.n_boot, rng=rng,
-                      min_group=cfg.min_group)
-    for s in scores.scores:
-        t.add(f"agents: {who}", s.group, s.n_agents, *fidelity_cells(s))
-    n = scores.scores[0].n_agents
-    draw = rng.choice(b.values, size=n, replace=False)
-    t.add(f"humans: {n} MobLab subjects drawn at random", "all", n, *fidelity_cells(
-        fidelity(draw, b, n_boot=cfg.n_boot, rng=rng).scores[0]))
+    scores = add_fidelity_rows(t, give, b, game, who=who,
+                               groups=[c for c in cfg.subgroups if c in give.columns],
+                               n_boot=cfg.n_boot, min_group=cfg.min_group, rng=rng)
     refs = {"selfish": ("scripted: selfish equilibrium (gives 0)", EquilibriumPolicy()),
             "random": ("scripted: uniform random gift", RandomPolicy())}
     for i, (folder, (name, policy)) in enumerate(refs.items()):
