@@ -39,7 +39,7 @@ from agora.testing import check_game, check_pettingzoo_api, conformance_configs
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "adding_a_game.md"
-GAME = "travelers_dilemma"
+GAME = "lost_luggage"
 
 
 def _tree_state() -> dict[str, str] | None:
@@ -215,7 +215,7 @@ def test_hooks_dominance_and_benchmark(installed: Installed) -> None:
 
 
 def test_scripted_players_follow_the_theory(installed: Installed) -> None:
-    from travelers_dilemma import Undercut  # the game's own scripted player (POLICIES)
+    from lost_luggage import Undercut  # the game's own scripted player (POLICIES)
 
     config, theory, _ = _game(installed, rounds=3)
     for policy, first in ((EquilibriumPolicy(), 2.0), (LevelKPolicy(2), 95.0),
@@ -235,7 +235,7 @@ def test_scripted_players_follow_the_theory(installed: Installed) -> None:
 
 # ---------------------------------------------------------------- the CLI, as a user runs it
 def _doc_blocks() -> dict[str, str]:
-    """Code blocks of the guide whose first line names a file (``# travelers_dilemma/env.py``)."""
+    """Code blocks of the guide whose first line names a file (``# lost_luggage/env.py``)."""
     blocks = re.findall(r"```(?:python|toml)\n# (\S+)\n(.*?)```", DOC.read_text(), re.S)
     return dict(blocks)
 
@@ -284,8 +284,8 @@ def test_the_guides_python_snippets_run(installed: Installed,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     blocks = _doc_blocks()
     namespace: dict[str, Any] = {}
-    exec(compile(blocks["tests/test_travelers_dilemma.py"], "guide-test", "exec"), namespace)
-    namespace["test_travelers_dilemma_conforms"]()
+    exec(compile(blocks["tests/test_lost_luggage.py"], "guide-test", "exec"), namespace)
+    namespace["test_lost_luggage_conforms"]()
     work = installed.root / "snippet"
     work.mkdir()
     monkeypatch.chdir(work)
