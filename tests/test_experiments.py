@@ -24,14 +24,24 @@ from experiments import (
     dictator_engel,
     negotiation_glee,
     p_beauty_nagel,
+    pd_one_shot,
+    pd_repeated,
     prompt_robustness,
+    public_goods_fg,
+    td_penalty,
+    trust_berg,
 )
 
 SCRIPTED = {
     "dictator_engel": dictator_engel,
+    "public_goods_fg": public_goods_fg,
     "bargaining_spe": bargaining_spe,
     "negotiation_glee": negotiation_glee,
     "prompt_robustness": prompt_robustness,
+    "pd_one_shot": pd_one_shot,
+    "pd_repeated": pd_repeated,
+    "td_penalty": td_penalty,
+    "trust_berg": trust_berg,
 }
 """Run with scripted agents here; p_beauty_nagel and census_tournament run with the model."""
 LLM_FLAGS = ["--quiet", "--threads", "1"]

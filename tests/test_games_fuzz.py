@@ -140,10 +140,62 @@ def tax_planner(draw: Draw) -> dict[str, Any]:
     return out
 
 
+@st.composite
+def prisoners_dilemma(draw: Draw) -> dict[str, Any]:
+    s, gaps = draw(st.floats(-50.0, 50.0)), draw(st.lists(st.floats(0.01, 50.0), min_size=3,
+                                                          max_size=3))
+    out: dict[str, Any] = {"sucker": s, "punishment": s + gaps[0],
+                           "reward": s + gaps[0] + gaps[1],
+                           "temptation": s + gaps[0] + gaps[1] + gaps[2],
+                           "noise": draw(st.sampled_from([0.0]) | st.floats(0.0, 0.5)),
+                           "supergames": draw(st.integers(1, 3)),
+                           "group_size": draw(st.sampled_from([2, 4]))}
+    if draw(st.booleans()):
+        out.update(delta=draw(st.floats(0.0, 0.95)), max_rounds=draw(st.integers(1, 8)))
+    else:
+        out["rounds"] = draw(st.integers(1, 4))
+    return out
+
+
+@st.composite
+def travelers_dilemma(draw: Draw) -> dict[str, Any]:
+    low = draw(st.integers(0, 200))
+    return {"low": low, "high": low + draw(st.integers(1, 150)),
+            "reward": draw(st.floats(0.01, 100.0)), "travelers": draw(st.sampled_from([2, 4, 6])),
+            "rounds": draw(st.integers(1, 3)),
+            "matching": draw(st.sampled_from(["random", "fixed"]))}
+
+
+@st.composite
+def trust(draw: Draw) -> dict[str, Any]:
+    step = draw(st.sampled_from([1.0, 0.5, 2.0]))
+    return {"endowment": step * draw(st.integers(1, 40)), "step": step,
+            "multiplier": draw(st.floats(0.5, 5.0)),
+            "receiver_endowment": draw(st.floats(0.0, 20.0)),
+            "rounds": draw(st.integers(1, 3))}
+
+
+@st.composite
+def public_goods(draw: Draw) -> dict[str, Any]:
+    out: dict[str, Any] = {"group_size": draw(st.integers(2, 5)),
+                           "groups": draw(st.integers(1, 3)),
+                           "endowment": draw(st.integers(1, 30)),
+                           "mpcr": draw(st.floats(0.05, 1.5))}
+    mode = draw(st.sampled_from(["plain", "punishment", "strategy"]))
+    if mode == "strategy":
+        out.update(strategy_method=True, rounds=1)
+    else:
+        out.update(rounds=draw(st.integers(1, 3)),
+                   matching=draw(st.sampled_from(["partner", "stranger"])),
+                   punishment=mode == "punishment")
+    return out
+
+
 CONFIGS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "p_beauty": p_beauty(), "dictator": dictator(), "bargaining": bargaining(),
     "ultimatum": ultimatum(), "negotiation": negotiation(), "item_division": item_division(),
-    "tax_planner": tax_planner()}
+    "tax_planner": tax_planner(), "prisoners_dilemma": prisoners_dilemma(),
+    "travelers_dilemma": travelers_dilemma(), "trust": trust(), "public_goods": public_goods()}
 
 
 def _policies(game: str, cfg: Any) -> list[dict[str, Any]]:

@@ -55,13 +55,20 @@ class SimultaneousTheory(Protocol):
 class SequentialTheory(Protocol):
     """Theory of a turn-based game: moves depend on what the acting player has seen.
 
-    Both functions take the game's scripted view of a batch of decisions (what
-    :meth:`GameKernel.decision_view` returns; an :class:`~agora.engine.views.OfferView` for
-    offer games), never the kernel.
+    It takes the game's scripted view of a batch of decisions (what
+    :meth:`GameKernel.decision_view` returns), never the kernel. Offer games provide more:
+    :class:`OfferTheory`.
     """
 
     def equilibrium_actions(self, view: Any) -> np.ndarray:
         """Subgame-perfect move of every decision of the view (an object array of actions)."""
+
+
+@runtime_checkable
+class OfferTheory(SequentialTheory, Protocol):
+    """A sequential theory of an offer game (bargaining, negotiation, item division): its
+    decision view is an :class:`~agora.engine.views.OfferView`, and scripted negotiators play
+    it through :meth:`offer_actions`."""
 
     def offer_actions(self, view: Any, demand: np.ndarray, accept: np.ndarray) -> np.ndarray:
         """Actions that propose an offer worth ``demand`` (in each decider's own utility) to the

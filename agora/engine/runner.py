@@ -235,7 +235,8 @@ class Runner:
             kernel=k, instances=inst, players=players, rounds=k.round[inst].copy(),
             roles=k.role_index(inst, players), persona_ids=self.persona_ids[inst, players],
             persona_texts=None if self.personas is None else self.personas.texts, step=step,
-            spec_codes=None if k.action_dtype is not object else k.spec_codes(inst, players))
+            spec_codes=k.spec_codes(inst, players) if k.action_dtype is object
+            or type(k).spec_codes is not GameKernel.spec_codes else None)  # state-dependent specs
         t1 = time.perf_counter()
         actions, extra = self._act(batch)
         t2 = time.perf_counter()

@@ -3,7 +3,7 @@
 Every tactic works in the deciding agent's own utility of an offer: it reads the batch's
 decision view (an :class:`~agora.engine.views.OfferView`, ``batch.view()``) and turns its demands
 into actions with the game theory's ``offer_actions(view, demand, accept)`` (see
-:class:`~agora.engine.contract.SequentialTheory`), so one policy plays every alternating-offers
+:class:`~agora.engine.contract.OfferTheory`), so one policy plays every alternating-offers
 game (bargaining, the ultimatum game, buyer-seller negotiation, item division).
 An agent's utility range runs from its reservation value ``low`` (what no deal pays) to its best
 offer ``high``; its *demand* is the utility its next proposal gives it.

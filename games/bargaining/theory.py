@@ -11,7 +11,7 @@ disagreement payoff plus half the surplus. GLEE metrics (Shapira et al. 2024): w
 agreed in round t (1-based), gains ``p·δA^(t−1)``, ``(1 − p)·δB^(t−1)``, efficiency their sum and
 fairness ``1 − 4(p − 1/2)²``. ``equilibrium_actions`` and ``offer_actions`` take the kernel's
 decision view (an :class:`~agora.engine.views.OfferView` in each player's own share of the pie),
-what the scripted players ask a :class:`~agora.engine.contract.SequentialTheory` for.
+what the scripted players ask a :class:`~agora.engine.contract.OfferTheory` for.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ allocation among those leaving the responder at least its continuation value. Th
 bargaining solution (disagreement 0) maximises ``u_A·u_B`` over allocations.
 ``equilibrium_actions`` and ``offer_actions`` take the kernel's decision view (an
 :class:`~agora.engine.views.OfferView` in each player's own value), what the scripted players ask
-a :class:`~agora.engine.contract.SequentialTheory` for (a demand becomes the least demanding
+a :class:`~agora.engine.contract.OfferTheory` for (a demand becomes the least demanding
 bundle worth it).
 """
 

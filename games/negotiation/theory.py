@@ -8,7 +8,7 @@ accepted at once. GLEE metrics (Shapira et al. 2024), prices in units of M = F_a
 ``1 − 4(p − p_f)²`` with ``p_f = (F_a + F_b)/2`` on trade, else 1; efficiency 1 iff trade
 happens exactly when F_b > F_a. ``equilibrium_actions`` and ``offer_actions`` take the kernel's
 decision view (an :class:`~agora.engine.views.OfferView` in each side's own surplus, plus the price
-on the table), what the scripted players ask a :class:`~agora.engine.contract.SequentialTheory`
+on the table), what the scripted players ask a :class:`~agora.engine.contract.OfferTheory`
 for.
 """
 

@@ -36,8 +36,20 @@ def grid_index(actions: np.ndarray, grid: np.ndarray) -> np.ndarray:
 
 def qre_fixed_point(utility_fn: Callable[[np.ndarray], np.ndarray], lam: float, n_actions: int,
                     *, init: np.ndarray | None = None, damping: float = 0.5,
-                    iters: int = 2000, tol: float = 1e-10) -> np.ndarray:
-    """Symmetric logit QRE ``σ = softmax(λ·U(σ))`` by damped fixed-point iteration."""
+                    iters: int = 2000, tol: float = 1e-10, strict: bool = True) -> np.ndarray:
+    """Symmetric logit QRE ``σ = softmax(λ·U(σ))`` by damped fixed-point iteration.
+
+    Where the logit map is expansive the iteration cycles instead of converging; it then
+    finishes with a root finder on the log-probabilities (``scipy.optimize.root``, started from
+    the last iterate).
+
+    ``strict=False`` skips the root finder and returns the last iterate, for callers with a
+    better solver of their own that only want a starting point.
+
+    Raises:
+        ValueError: (``strict``) neither reaches a fixed point (largest residual above 1e-6),
+            so no unconverged profile is ever returned as if it were the QRE.
+    """
     sigma = np.full(n_actions, 1.0 / n_actions) if init is None else np.asarray(init, float)
     for _ in range(iters):
         new = logit_probs(utility_fn(sigma), lam)
@@ -45,7 +57,19 @@ def qre_fixed_point(utility_fn: Callable[[np.ndarray], np.ndarray], lam: float, 
         if np.abs(nxt - sigma).max() < tol:
             return nxt
         sigma = nxt
-    return sigma
+    if not strict:
+        return sigma
+    from scipy import optimize, special
+
+    def gap(v: np.ndarray) -> np.ndarray:
+        return v - special.log_softmax(lam * np.asarray(utility_fn(special.softmax(v)),
+                                                        dtype=np.float64))
+
+    root = special.softmax(optimize.root(gap, np.log(np.maximum(sigma, 1e-300)),
+                                         method="hybr", tol=1e-13).x)
+    if np.abs(logit_probs(utility_fn(root), lam) - root).max() > 1e-6:
+        raise ValueError(f"logit QRE fixed point not found at lambda = {lam:g}")
+    return root
 
 
 def _lam_bounds(u: np.ndarray, lam_max: float | None) -> float:

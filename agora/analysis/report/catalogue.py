@@ -275,6 +275,74 @@ def human_likeness(ctx: Context, params: Params) -> None:
         s.text(f"human-likeness: not available ({line}).")
 
 
+def cooperation_by_round(ctx: Context, params: Params) -> None:
+    """Rates of recorded 0/1 columns by round with bootstrap CIs over clusters
+    (:func:`agora.analysis.cooperation.rate_by_round`). ``params``: ``columns`` (label ->
+    column), ``round_column`` (default ``round``), ``cluster`` (default ``instance``),
+    ``title``."""
+    from agora.analysis.cooperation import rate_by_round
+
+    columns = dict(params.get("columns", {"rate": "action"}))
+    rc, cluster = str(params.get("round_column", "round")), str(params.get("cluster", "instance"))
+    rates = {label: rate_by_round(ctx.records, col, round_column=rc, cluster=cluster,
+                                  n_boot=ctx.n_boot, rng=ctx.rng)
+             for label, col in columns.items()}
+    first = next(iter(rates.values()))
+    rows = []
+    for i, r in enumerate(first.rounds):
+        row: list[Any] = [int(r), int(first.clusters[i])]
+        for rr in rates.values():
+            j = int(np.searchsorted(rr.rounds, r))
+            ok = j < rr.rounds.size and rr.rounds[j] == r
+            row.append(f"{rr.mean[j]:.3f} [{rr.ci_low[j]:.3f}, {rr.ci_high[j]:.3f}]" if ok
+                       else "n/a")
+        rows.append(row)
+    for label, rr in rates.items():
+        ctx.report.estimates[f"cooperation_by_round.{label}"] = {
+            "round": rr.rounds.tolist(), "mean": rr.mean.tolist(),
+            "ci_low": rr.ci_low.tolist(), "ci_high": rr.ci_high.tolist()}
+    ctx.report.sections["welfare"].table(
+        str(params.get("title", "Rates by round")),
+        [rc, f"{cluster}s", *(f"{k} [95% CI]" for k in rates)], rows)
+
+
+def reciprocity(ctx: Context, params: Params) -> None:
+    """Reciprocity slope of a second mover's transfer on the first mover's (columns
+    ``params["x"]``, ``params["y"]``; rows of ``params["role"]``), Spearman's correlation and
+    the mean return ratio (with ``params["multiplier"]``): :mod:`agora.analysis.reciprocity`.
+    Moves are sequential, so it stands in for the one-shot NashConv and regret."""
+    from agora.analysis.reciprocity import reciprocity_from_records
+
+    m = params.get("multiplier")
+    fit = reciprocity_from_records(ctx.records, x=str(params["x"]), y=str(params["y"]),
+                                   role=params.get("role"),
+                                   multiplier=None if m is None else float(m),
+                                   n_boot=ctx.n_boot, rng=ctx.rng)
+    rows = ctx.rows.setdefault("rationality", [])
+    for label, e in fit.rows():
+        rows.append(est_row(f"{label}, every round", ctx.keep(f"reciprocity.{e.name}", e)))
+    ctx.report.sections["rationality"].text(
+        "Moves are sequential (the second mover sees the first move), so one-shot NashConv "
+        "and regret do not apply; the reciprocity slope measures how returns follow amounts "
+        "sent (selfish subgame-perfect play: nothing returned, slope 0).")
+
+
+def contribution_by_round(ctx: Context, params: Params) -> None:
+    """Mean contribution by round with cluster-bootstrap CIs
+    (:func:`agora.analysis.contributions.report_contribution_by_round`)."""
+    from agora.analysis.contributions import report_contribution_by_round
+
+    report_contribution_by_round(ctx, params)
+
+
+def contribution_types(ctx: Context, params: Params) -> None:
+    """FGF conditional-contribution types of strategy-method tables
+    (:func:`agora.analysis.contributions.report_contribution_types`)."""
+    from agora.analysis.contributions import report_contribution_types
+
+    report_contribution_types(ctx, params)
+
+
 def _figure_baseline(ctx: Context, measure: str) -> Any:
     """The run's baseline when it is in ``measure``; figures draw without one otherwise."""
     try:
@@ -299,6 +367,14 @@ CATALOGUE: dict[str, Analysis] = {
     "rate_schedule": Analysis("figures", 25, "rate schedule", rate_schedule),
     "series_by_round": Analysis("figures", 26, "outcomes by round", series_by_round),
     "human_likeness": Analysis("human-comparison", 10, "human-likeness", human_likeness),
+    "reciprocity": Analysis("rationality", 55, "reciprocity", reciprocity,
+                            replaces=("nash_conv", "regret")),
+    "cooperation_by_round": Analysis("welfare", 30, "cooperation by round",
+                                     cooperation_by_round),
+    "contribution_by_round": Analysis("welfare", 32, "contribution by round",
+                                      contribution_by_round),
+    "contribution_types": Analysis("rationality", 60, "contribution types",
+                                   contribution_types),
 }
 """Named analyses games may request, by kind. The report's generic steps sit between them by
 order (see :mod:`agora.analysis.report.sections`)."""
