@@ -9,7 +9,11 @@ which mutual cooperation is subgame perfect, and SizeBAD, the size of the basin 
 AllD against Grim (from the game's theory module). The second table estimates the strategy
 shares (AllD / AllC / Grim / TFT / WSLS / T2) of agents and humans with the strategy-frequency
 estimation method (:mod:`agora.analysis.strategy_frequency`), next to Table 7 as published. A
-third puts the slope of cooperation on SizeBAD across treatments side by side.
+third puts the slope of cooperation on SizeBAD across treatments side by side, and a fourth
+scores the human-likeness of each agent's cooperation rate (round 1 of its supergames, and all
+rounds) against the rates of the same treatment's subjects (Mei et al.'s 2024 Turing test and
+distribution distances, :mod:`agora.analysis.fidelity`), next to as many subjects drawn at
+random (the sampling floor).
 
     python -m experiments.pd_repeated --n 4      # 4 matching groups per treatment
     python -m experiments.pd_repeated --smoke
@@ -41,6 +45,7 @@ from experiments._common import (
     fmt,
     fmt_est,
 )
+from experiments._tables import FIDELITY_COLUMNS, fidelity_cells
 
 NAME = "pd_repeated"
 GAME = "prisoners_dilemma"
@@ -204,6 +209,9 @@ def run(args: ExperimentArgs, cfg: PDRepeatedConfig | None = None) -> int:
     share_t = summary.table(
         "Strategy shares (SFEM, Dal Bó & Fréchette 2011)",
         ["population", "treatment", "subjects", *STRATEGY_LABELS, "tremble γ"])
+    fid_t = summary.table(
+        "Human-likeness of per-agent cooperation rates against DF2011's subjects",
+        ["population", "treatment", "rate", "n", *FIDELITY_COLUMNS])
     points: dict[str, list[tuple[float, float]]] = {"humans": [], "agents": []}
     try:
         for i, (delta, reward) in enumerate(cfg.treatments):
@@ -234,6 +242,8 @@ def run(args: ExperimentArgs, cfg: PDRepeatedConfig | None = None) -> int:
             coop_t.add(f"agents: {agents.label()}", *head, a["subject"].n_unique(),
                        fmt_est(all_a), fmt_est(cooperation(a, first_round=True,
                                                            n_boot=cfg.n_boot, rng=rng)))
+            if h.height:
+                _fidelity_rows(fid_t, res.records, label, agents.label(), cfg.n_boot, rng)
             coop_t.add("theory: subgame-perfect outcomes", *head, "",
                        "0 or 1 (cooperation is SPE)" if spe else "0 (only (D, D) is SPE)", "")
             if label in TABLE7:
@@ -267,9 +277,39 @@ def run(args: ExperimentArgs, cfg: PDRepeatedConfig | None = None) -> int:
             f"{k} {fmt(v, 2)}" for k, v in cfg.stand_ins) + ": the agents' rows should recover "
             "these shares where play tells the strategies apart (without errors, strategies "
             "that act alike on the realised histories split their share).")
+    fid_t.notes += [
+        "One value per agent / subject: its share of C in round 1 of its supergames ('round "
+        "1') or in all its rounds ('all'); humans computed from the packaged DF2011 decisions "
+        "(baselines dalbo_frechette2011_<treatment>_subject_round1 / _all).",
+        "W1: Wasserstein-1 on the rate scale; KS: Kolmogorov-Smirnov; TV: total variation over "
+        "Mei et al.'s (2024) ten equal bins of [0, 1]; Turing: their Turing-test statistic "
+        "(0.5 = indistinguishable; above 0.5: concentrated on the humans' most common bin). "
+        "95% CIs: percentile bootstrap over agents and subjects.",
+        "The random draw of subjects (as many as agents, at most all of them) shows the "
+        "sampling floor of every distance at this n.",
+    ]
     summary.notes.append(agents.caveat(temperature=cfg.temperature))
     summary.write()
     return 0
+
+
+def _fidelity_rows(t: Table, records: pl.DataFrame, label: str, who: str, n_boot: int,
+                   rng: np.random.Generator) -> None:
+    """Agents' per-agent cooperation rates against the treatment's subjects' (round 1 and
+    all rounds), each followed by a random draw of the subjects themselves."""
+    from agora.analysis.baselines import load_baseline
+    from agora.analysis.fidelity import fidelity
+
+    for measure, text in (("round1", "round 1"), ("all", "all")):
+        b = load_baseline(f"dalbo_frechette2011_{label.lower()}_subject_{measure}")
+        s = fidelity(records, b, by=[], n_boot=n_boot, rng=rng).scores[0]
+        t.add(f"agents: {who}", label, text, s.n_agents, *fidelity_cells(s))
+        if b.values is None:
+            raise ValueError(f"baseline {b.name!r} has no individual rates")
+        draw = rng.choice(b.values, size=min(s.n_agents, b.values.size), replace=False)
+        ref = fidelity(draw, b, n_boot=n_boot, rng=rng).scores[0]
+        t.add(f"humans: {draw.size} DF2011 subjects drawn at random", label, text, draw.size,
+              *fidelity_cells(ref))
 
 
 def _share_row(t: Table, population: str, label: str, fit: SFEMResult) -> None:

@@ -12,19 +12,8 @@ meta-analyses.
 Baselines with individual data keep one decision per subject by default (MobLab subjects may
 have played several times: ``load_baseline(name, all_rows=True)`` keeps every row).
 
-:func:`compare` measures how far agents' choices are from a baseline. Every statistic of one
-comparison comes from one human sample: the individual values when the baseline has them
-(a published mean that differs from the rows' mean is shown next to them, labelled, and used
-in no statistic), else the reported summary:
-
-* distribution distances when individual human choices exist: the 1-Wasserstein distance
-  ``W₁ = ∫ |F(x) − G(x)| dx`` and the two-sample Kolmogorov-Smirnov statistic
-  ``sup |F − G|`` with its p-value (``scipy.stats``);
-* a mean-difference test: Welch's t test on individual data, Welch's test from the reported
-  mean, sd and n when only those exist, and a one-sample t test of the agents against the human
-  mean when the sd is not reported (the human mean is then treated as known);
-* binomial tests of the shares choosing reported point masses (Engel 2011: nothing, half,
-  everything), against the individual values' shares when there are individual values.
+:func:`compare` (in :mod:`agora.analysis.comparison`, importable from here) measures how far
+agents' choices are from a baseline.
 
 :mod:`agora.analysis.fidelity` scores the distance of agents from a baseline with individual
 data (distances with bootstrap intervals and Mei et al.'s Turing-test statistic).
@@ -41,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,7 +39,8 @@ class Baseline:
     Attributes:
         name: Identifier used by ``compare`` and ``agora report --baseline``.
         game: The game the data come from (as the data package names it).
-        measure: ``"guess"`` (p-beauty guesses on [0, 100]) or ``"share"`` (share of the pie).
+        measure: ``"guess"`` (p-beauty guesses on [0, 100]), ``"share"`` (share of the pie)
+            or ``"rate"`` (a per-subject rate on [0, 1], e.g. of cooperation).
         description, citation, status, notes: Provenance (status ``checked`` or ``cited``).
         mean, median, sd: Summary statistics as reported (NaN when not reported).
         n: Number of human units (``n_unit``).
@@ -68,8 +57,14 @@ class Baseline:
         subjects: Subject id of each value (when the data name subjects).
         all_rows: Whether ``values`` keeps every decision rather than one per subject.
         agent_column: Column of the records holding the agents' comparable choice (e.g. a
-            minimum acceptable offer), divided by the config's pie/endowment; ``None``: the
-            usual share or guess (see :func:`agent_values`).
+            minimum acceptable offer), divided by the config's pie/endowment (taken as is for
+            the ``"rate"`` measure); ``None``: the usual share or guess (see
+            :func:`agent_values`).
+        agent_unit: Record columns naming one agent (e.g. ``instance``, ``agent``): when set,
+            each agent's value is the mean of its decisions over every round (the records
+            matching ``agent_filter``), to compare with per-subject human rates (entries with
+            ``subject_mean``); empty: first-round decisions, one value each.
+        agent_filter: Column -> value the agents' decisions must match (with ``agent_unit``).
     """
 
     name: str
@@ -96,6 +91,8 @@ class Baseline:
     subjects: np.ndarray | None = None
     all_rows: bool = False
     agent_column: str | None = None
+    agent_unit: tuple[str, ...] = ()
+    agent_filter: dict[str, Any] = field(default_factory=dict)
 
 
 def data_packages() -> list[str]:
@@ -138,7 +135,10 @@ def _individual_values(package: str, b: dict[str, Any],
                        all_rows: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """Values (in the baseline's measure) and subject ids of an entry's ``values_file``: rows
     matching ``values_filter``, without ``invalid_values`` codes, one per subject unless
-    ``all_rows``; ``values_column`` over ``values_total`` (default: ``offer_share``)."""
+    ``all_rows``; ``values_column`` over ``values_total`` (default: ``offer_share``), or 1
+    where it equals ``values_true`` and 0 elsewhere (coded choices such as ``"c"``). With
+    ``subject_mean`` each subject's mean over its matching rows is one value (e.g. a subject's
+    cooperation rate from its 0/1 decisions), in order of first appearance."""
     frame = _data_csv(package, b["values_file"])
     for col, val in b.get("values_filter", {}).items():
         frame = frame.filter(pl.col(col).cast(pl.String) == str(val))
@@ -147,6 +147,16 @@ def _individual_values(package: str, b: dict[str, Any],
         frame = frame.filter(~pl.col(column).is_in(list(b["invalid_values"])))
     if b.get("first_row_column") and not all_rows:
         frame = frame.filter(pl.col(b["first_row_column"]))
+    if b.get("values_true") is not None:  # a coded choice: 1 where it equals values_true
+        frame = frame.with_columns(
+            (pl.col(column).cast(pl.String) == str(b["values_true"])).cast(pl.Float64))
+    if b.get("subject_mean"):
+        if not b.get("subject_column"):
+            raise ValueError(f"baseline {b['name']!r}: subject_mean needs a subject_column")
+        per = (frame.group_by(b["subject_column"], maintain_order=True)
+               .agg(pl.col(column).cast(pl.Float64).mean()))
+        return (per[column].to_numpy().astype(np.float64),
+                per[b["subject_column"]].to_numpy())
     x = frame[column].cast(pl.Float64)
     if b.get("values_total"):
         x = x / frame[b["values_total"]].cast(pl.Float64)
@@ -188,6 +198,8 @@ def load_baseline(name: str, *, all_rows: bool = False) -> Baseline:
     unit = b.get("n_unit", "")
     if all_rows and b.get("first_row_column"):
         unit = "decisions"
+    if b.get("subject_mean"):
+        unit = "subjects"
     return Baseline(name=name, game=b["game"], measure=b["measure"],
                     description=b["description"], citation=b["citation"], status=b["status"],
                     **_summary(b, values), n_unit=unit, values=values, by_round=by_round,
@@ -196,7 +208,9 @@ def load_baseline(name: str, *, all_rows: bool = False) -> Baseline:
                     match_params=tuple(b.get("match_params", ())), package=package,
                     summary_from_values=bool(b.get("summary_from_values")),
                     subjects=subjects, all_rows=all_rows and bool(b.get("first_row_column")),
-                    agent_column=b.get("agent_column"))
+                    agent_column=b.get("agent_column"),
+                    agent_unit=tuple(b.get("agent_unit", ())),
+                    agent_filter=dict(b.get("agent_filter", {})))
 
 
 def default_baseline(game: str, config: dict[str, Any] | Any = None) -> str | None:
@@ -222,9 +236,13 @@ def agent_frame(records: pl.DataFrame, baseline: Baseline,
     p-beauty guesses are rescaled to [0, 100] when the run used other bounds. Shares come from
     ``share_given`` / ``offer_share`` columns, else ``action`` over the config's endowment/pie;
     a baseline's ``agent_column`` (e.g. minimum acceptable offers) over the pie/endowment.
+    Baselines with an ``agent_unit`` get one row per agent instead: the mean ``value`` of its
+    decisions (every round matching ``agent_filter``; other columns from its first row).
     """
     config = config or {}
     frame = records
+    if baseline.agent_unit:
+        return _per_agent(frame, baseline, config)
     if "round" in frame.columns:
         frame = frame.filter(pl.col("round") == frame["round"].min())
     if baseline.roles and "role" in frame.columns:
@@ -257,127 +275,47 @@ def agent_frame(records: pl.DataFrame, baseline: Baseline,
     return out.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
 
 
+def _per_agent(records: pl.DataFrame, baseline: Baseline,
+               config: dict[str, Any]) -> pl.DataFrame:
+    """One row per agent (``baseline.agent_unit``) with its mean ``value`` over its decisions
+    matching ``baseline.agent_filter`` (rates: the records' column as is)."""
+    unit = list(baseline.agent_unit)
+    column = baseline.agent_column or "action"
+    missing = [c for c in [*unit, column, *baseline.agent_filter] if c not in records.columns]
+    if missing:
+        raise ValueError(f"baseline {baseline.name!r} needs the records' column(s) "
+                         f"{', '.join(missing)}")
+    frame = records
+    for col, val in baseline.agent_filter.items():
+        frame = frame.filter(pl.col(col) == val)
+    if baseline.roles and "role" in frame.columns:
+        movers = frame.filter(pl.col("role").cast(pl.String).is_in(list(baseline.roles)))
+        frame = movers if movers.height else frame
+    value = pl.col(column).cast(pl.Float64)
+    if baseline.measure != "rate":
+        total = next((float(config[k]) for k in ("endowment", "pie") if k in config), None)
+        if total is None:
+            raise ValueError(f"baseline {baseline.name!r}: the config names no pie/endowment")
+        value = value / total
+    frame = frame.with_columns(value.alias("value")).filter(
+        pl.col("value").is_not_null() & pl.col("value").is_finite())
+    rest = [c for c in frame.columns if c not in (*unit, "value")]
+    return (frame.group_by(unit, maintain_order=True)
+            .agg(pl.col("value").mean(), *(pl.col(c).first() for c in rest))
+            .select(frame.columns))
+
+
 def agent_values(records: pl.DataFrame, baseline: Baseline,
                  config: dict[str, Any] | None = None) -> np.ndarray:
     """The agents' choices in the baseline's measure (see :func:`agent_frame`)."""
     return agent_frame(records, baseline, config)["value"].to_numpy().astype(np.float64)
 
 
-# --------------------------------------------------------------------- comparison
-@dataclass(frozen=True, kw_only=True)
-class Comparison:
-    """Agents versus a human baseline.
+def __getattr__(name: str) -> Any:
+    """``compare`` and ``Comparison`` live in :mod:`agora.analysis.comparison`, which builds on
+    this module; they stay importable from here."""
+    if name in ("compare", "Comparison"):
+        from agora.analysis import comparison
 
-    ``human_sample`` says which human sample every statistic uses (``"individual"`` values or
-    the ``"reported"`` summary); ``published_mean`` is the paper's mean when it is not the one
-    the statistics use (individual rows whose mean differs from the printed one), shown apart.
-    """
-
-    baseline: str
-    measure: str
-    n_agents: int
-    n_human: int
-    agent_mean: float
-    human_mean: float
-    mean_diff: float
-    test: str
-    statistic: float
-    p_value: float
-    agent_median: float = math.nan
-    human_median: float = math.nan
-    wasserstein: float | None = None
-    ks_statistic: float | None = None
-    ks_p_value: float | None = None
-    point_masses: dict[float, tuple[float, float, float]] = field(default_factory=dict)
-    human_sample: str = "reported"
-    published_mean: float = math.nan
-    notes: str = ""
-
-    def as_rows(self) -> list[tuple[str, str]]:
-        """(label, value) rows for reports."""
-        sample = ("individual human values" if self.human_sample == "individual"
-                  else "reported human summary")
-        rows = [("baseline", self.baseline), ("measure", self.measure),
-                ("human sample of every statistic below", sample),
-                ("n agents / n human", f"{self.n_agents} / {self.n_human}"),
-                ("agent mean / human mean", f"{self.agent_mean:.4g} / {self.human_mean:.4g}"),
-                ("mean difference (agents − humans)", f"{self.mean_diff:+.4g}"),
-                (self.test, f"statistic {self.statistic:.4g}, p = {self.p_value:.3g}")]
-        if not (math.isnan(self.agent_median) and math.isnan(self.human_median)):
-            rows.append(("agent median / human median",
-                         f"{self.agent_median:.4g} / {self.human_median:.4g}"))
-        if self.wasserstein is not None:
-            rows.append(("Wasserstein-1 distance", f"{self.wasserstein:.4g}"))
-        if self.ks_statistic is not None:
-            rows.append(("Kolmogorov-Smirnov", f"D = {self.ks_statistic:.4g}, "
-                                               f"p = {self.ks_p_value:.3g}"))
-        for v, (a, h, p) in self.point_masses.items():
-            rows.append((f"share choosing {v:g}", f"agents {a:.3f} vs humans {h:.3f} "
-                                                  f"(binomial p = {p:.3g})"))
-        if not math.isnan(self.published_mean):
-            rows.append(("published human mean (paper; not used above)",
-                         f"{self.published_mean:.4g}"))
-        if self.notes:
-            rows.append(("notes", self.notes))
-        return rows
-
-
-def compare(records: pl.DataFrame | np.ndarray, baseline: str | Baseline,
-            config: dict[str, Any] | None = None) -> Comparison:
-    """Compare agents' choices (a record table or an array in the baseline's measure).
-
-    Every statistic uses one human sample: the individual values when the baseline has at
-    least two, else the reported mean (sd, n). A published mean that the individual values do
-    not reproduce is returned as ``published_mean`` and used in no statistic.
-    """
-    b = load_baseline(baseline) if isinstance(baseline, str) else baseline
-    x = (agent_values(records, b, config) if isinstance(records, pl.DataFrame)
-         else np.asarray(records, dtype=np.float64))
-    x = x[np.isfinite(x)]
-    if x.size < 2:
-        raise ValueError("compare: need at least two agent choices")
-    notes = []
-    for key in b.match_params:
-        if config and key in config and abs(float(config[key]) - float(b.params[key])) > 1e-6:
-            notes.append(f"run {key} = {float(config[key]):.4g} differs from the baseline's "
-                         f"{key} = {float(b.params[key]):.4g}")
-    w = ks = ksp = None
-    published = math.nan
-    y = b.values[np.isfinite(b.values)] if b.values is not None else None
-    if y is not None and y.size >= 2:
-        sample, n_human = "individual", int(y.size)
-        w = float(stats.wasserstein_distance(x, y))
-        ks_res = stats.ks_2samp(x, y)
-        ks, ksp = float(ks_res.statistic), float(ks_res.pvalue)
-        t = stats.ttest_ind(x, y, equal_var=False)
-        test = "Welch t test (individual data)"
-        human_mean, human_median = float(y.mean()), float(np.median(y))
-        masses = {v: float(np.mean(np.isclose(y, v, atol=1e-9))) for v in b.point_masses}
-        if not b.summary_from_values and not math.isnan(b.mean):
-            published = b.mean
-            notes.append(f"every statistic uses the {y.size} published individual values "
-                         f"(mean {human_mean:.4g}); the paper's printed mean {b.mean:.4g} "
-                         "is shown apart")
-    else:
-        sample, n_human = "reported", b.n
-        human_mean, human_median, masses = b.mean, b.median, dict(b.point_masses)
-        if not math.isnan(b.sd):
-            t = stats.ttest_ind_from_stats(x.mean(), x.std(ddof=1), x.size, b.mean, b.sd, b.n,
-                                           equal_var=False)
-            test = "Welch t test from reported mean, sd, n"
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = stats.ttest_1samp(x, b.mean)
-            test = "one-sample t test against the human mean (sd not reported)"
-            notes.append("no public individual human data: distribution distances unavailable")
-    tests: dict[float, tuple[float, float, float]] = {}
-    for v, share in masses.items():
-        k = int(np.sum(np.isclose(x, v, atol=1e-9)))
-        tests[v] = (k / x.size, share, float(stats.binomtest(k, x.size, share).pvalue))
-    return Comparison(baseline=b.name, measure=b.measure, n_agents=int(x.size),
-                      n_human=n_human, agent_mean=float(x.mean()),
-                      human_mean=float(human_mean), mean_diff=float(x.mean() - human_mean),
-                      test=test, statistic=float(t.statistic), p_value=float(t.pvalue),
-                      agent_median=float(np.median(x)), human_median=float(human_median),
-                      wasserstein=w, ks_statistic=ks, ks_p_value=ksp, point_masses=tests,
-                      human_sample=sample, published_mean=published, notes="; ".join(notes))
+        return getattr(comparison, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

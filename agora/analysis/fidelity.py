@@ -54,7 +54,7 @@ from agora.analysis.subgroups import available_subgroups
 N_BINS = 10
 """Mei et al.'s (2024) bins of the Turing test (10 equal bins of the action range)."""
 
-RANGES = {"share": (0.0, 1.0), "guess": (0.0, 100.0)}
+RANGES = {"share": (0.0, 1.0), "guess": (0.0, 100.0), "rate": (0.0, 1.0)}
 """Range of each baseline measure (for the equal bins)."""
 
 FIDELITY_HEADER = ["baseline", "group", "n agents", "n human", "Wasserstein-1",

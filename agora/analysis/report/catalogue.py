@@ -265,7 +265,8 @@ def human_likeness(ctx: Context, params: Params) -> None:
             ctx.report.estimates[f"fidelity.{name}.{score.group}"] = score.as_dict()
         rows += table.as_rows()
     if rows:
-        s.text("Human-likeness of the first-round choices (all agents, then each persona "
+        s.text("Human-likeness of the first-round choices (of each agent's rate against "
+               "per-subject rate baselines; all agents, then each persona "
                "subgroup or policy): Wasserstein-1 on the action scale, Kolmogorov-Smirnov, "
                "total variation on Mei et al.'s (2024) ten equal bins, and their Turing-test "
                "statistic (the chance that an agent's choice is judged more human than a random "

@@ -165,7 +165,8 @@ def convergence(ctx: Context, _: Params) -> None:
 
 
 def comparison(ctx: Context, _: Params) -> None:
-    """Agents against the packaged human baseline (first round)."""
+    """Agents against the packaged human baseline (first-round choices, or per-agent rates for
+    baselines of per-subject rates)."""
     s = ctx.report.sections["human-comparison"]
     b = ctx.baseline()
     if b is None:
@@ -175,7 +176,9 @@ def comparison(ctx: Context, _: Params) -> None:
     ctx.report.estimates["comparison"] = {
         k: v for k, v in c.__dict__.items() if not isinstance(v, dict)}
     s.text(f"{b.description}. Source: {b.citation} (status: {b.status}). {b.notes}")
-    s.table("Agents versus humans (first round)", ["quantity", "value"],
+    unit = ("each agent's rate over its rounds" if b.agent_unit
+            else "first round")
+    s.table(f"Agents versus humans ({unit})", ["quantity", "value"],
             [list(r) for r in c.as_rows()])
 
 

@@ -3,9 +3,11 @@
 Usage: ``python -m games.prisoners_dilemma.data.build [--source DIR]`` where ``DIR`` holds the
 shared human data (default: ``<repo>/../shared/data/human``). Copies Dal Bó & Fréchette's (2011)
 individual decisions verbatim (CC BY 4.0) and computes each treatment's cooperation rate (all
-rounds and round 1) from them; Shafir & Tversky's (1992) rates and Mengel's (2018) regression
-are constants below, each with where it was read (``../shared/reference/classic_games.md``
-§1c). Writes ``baselines.json`` with the SHA-256 of every source file.
+rounds and round 1) from them, and each subject's cooperation rate (per-subject baselines
+with individual values, for human-likeness scores); Shafir & Tversky's (1992) rates and
+Mengel's (2018) regression are constants below, each with where it was read
+(``../shared/reference/classic_games.md`` §1c). Writes ``baselines.json`` with the SHA-256 of
+every source file.
 """
 
 from __future__ import annotations
@@ -67,6 +69,55 @@ def df2011_rates(path: Path) -> dict[str, dict[str, Any]]:
                 "decisions": a["n"], "subjects": len(a["ids"])} for t, a in sorted(acc.items())}
 
 
+def df2011_subject_rates(path: Path, *, first_round: bool) -> dict[str, list[float]]:
+    """Each subject's cooperation rate (round 1 of its supergames, or all rounds) per
+    treatment, subjects in order of first appearance."""
+    acc: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    with path.open(newline="") as f:
+        for row in csv.DictReader(f):
+            if first_round and row["period"] != "1":
+                continue
+            c = acc[row["treatment"]].setdefault(row["id"], [0, 0])
+            c[0] += row["choice"] == "c"
+            c[1] += 1
+    return {t: [c / n for c, n in subj.values()] for t, subj in sorted(acc.items())}
+
+
+SUBJECT_MEASURES = (
+    ("round1", True, {"supergame_round": 0}, "round 1 of its supergames"),
+    ("all", False, {}, "all rounds"),
+)
+"""(suffix, first round only, agents' record filter, wording) of the per-subject baselines."""
+
+
+def _subject_baselines(path: Path, code: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-subject cooperation rates of one DF2011 treatment as baselines with individual
+    values (one per subject) for the human-likeness scores; agents: per-agent rates."""
+    out = []
+    for suffix, first, agent_filter, wording in SUBJECT_MEASURES:
+        rates = df2011_subject_rates(path, first_round=first)[code]
+        out.append({
+            "name": f"dalbo_frechette2011_{code.lower()}_subject_{suffix}", "game": GAME,
+            "measure": "rate", "round": 0, "roles": ["player"], "status": "computed",
+            "description": f"Dal Bó & Fréchette (2011) δ = {params['delta']:g}, "
+                           f"R = {params['reward']:g}: each subject's cooperation rate in "
+                           f"{wording}",
+            "citation": DF2011, "params": params, "match_params": ["reward", "delta"],
+            "mean": round(sum(rates) / len(rates), 4), "median": None, "sd": None,
+            "n": len(rates), "n_unit": "subjects", "summary_from_values": True,
+            "values_file": DF2011_FILE, "values_column": "choice", "values_true": "c",
+            "values_filter": {"treatment": code, **({"period": 1} if first else {})},
+            "subject_column": "id", "subject_mean": True, "agent_column": "action",
+            "agent_unit": ["instance", "agent"], "agent_filter": agent_filter,
+            "data_file": DF2011_FILE, "treatment": code,
+            "notes": f"computed from the packaged decisions: one value per subject, its share "
+                     f"of C in {wording} (stratEst's subset of later supergames; subjects "
+                     f"weigh equally, unlike the pooled rates; subjects have 4 to 16 "
+                     f"supergames here); agents: "
+                     f"each agent's share of intended C in {wording}"})
+    return out
+
+
 def _treatment(name: str) -> tuple[float, int]:
     """δ and R of a stratEst treatment code (``D5R32`` -> 0.5, 32; ``D75R48`` -> 0.75, 48)."""
     d, r = name[1:].split("R")
@@ -97,8 +148,12 @@ def build(source: Path, dest: Path = HERE) -> dict[str, Any]:
         "notes": "mean 37 % as quoted by Brookins & DeBacker's README (\"about 65% versus 37% "
                  "for humans\"); regression of cooperation on RISK, TEMPT, EFF as transcribed "
                  "in their code (results_table['Mengel (2018)']); not checked in the paper"})
+    subject_rows: list[dict[str, Any]] = []
     for code, s in df2011_rates(dest / DF2011_FILE).items():
         delta, reward = _treatment(code)
+        subject_rows += _subject_baselines(
+            dest / DF2011_FILE, code, {"temptation": 50, "reward": reward, "punishment": 25,
+                                       "sucker": 12, "delta": delta})
         baselines.append({
             "name": f"dalbo_frechette2011_{code.lower()}", "game": GAME,
             "measure": "cooperation", "round": 0, "roles": ["player"], "status": "computed",
@@ -113,6 +168,7 @@ def build(source: Path, dest: Path = HERE) -> dict[str, Any]:
             "data_file": DF2011_FILE, "treatment": code,
             "notes": "computed from the packaged decisions (all rounds of the later supergames "
                      "stratEst keeps); cooperation_round1: first rounds only"})
+    baselines += subject_rows
     return write_baselines(dest, "games.prisoners_dilemma.data.build",
                            sha256_of(source, (DF2011_FILE,)), baselines)
 
