@@ -279,3 +279,28 @@ def test_report_runs_reciprocity_and_human_likeness(tmp_path: Path) -> None:
     assert "fidelity.berg1995_trust_sent_social_history.all" in report.estimates
     assert "fidelity.berg1995_trust_returned_social_history.all" in report.estimates
     assert "nash_conv" not in report.estimates and "avg_regret" not in report.estimates
+
+
+def test_welfare_counts_what_comes_back_to_the_sender() -> None:
+    """A record row holds the mover's own step reward only; the game's agent_payoffs hook adds
+    the returned amount to the sender, so welfare is the sum of both round payoffs."""
+    from agora.analysis import welfare
+    from agora.engine.registry import REGISTRY
+    from agora.policies import RandomPolicy
+
+    res = agora.run("trust", policy=RandomPolicy(), n_instances=6, seed=4,
+                    progress=False, rounds=2)
+    rec = res.records
+    pay = REGISTRY.get("trust").kernel_cls.hooks.agent_payoffs(rec)
+    done = rec.filter(pl.col("receiver_payoff").is_not_nan())
+    per_instance = done.group_by("instance").agg(
+        (pl.col("sender_payoff") + pl.col("receiver_payoff")).sum().alias("total")).sort(
+        "instance")
+    hook_total = pay.group_by("instance").agg(pl.col("payoff").sum()).sort("instance")
+    assert np.allclose(hook_total["payoff"].to_numpy(), per_instance["total"].to_numpy())
+    reward_total = rec.group_by("instance").agg(pl.col("reward").sum()).sort("instance")
+    returned = done.group_by("instance").agg(pl.col("returned").sum()).sort("instance")
+    assert np.allclose(hook_total["payoff"].to_numpy(),  # rewards miss exactly the returns
+                       reward_total["reward"].to_numpy() + returned["returned"].to_numpy())
+    est = welfare.welfare_summary(rec, n_boot=5, rng=0, payoffs=pay)
+    assert est["utilitarian"].value == pytest.approx(per_instance["total"].mean())

@@ -142,8 +142,8 @@ def instance_payoffs(records: pl.DataFrame, value: str = "reward") -> pl.DataFra
     return per_agent.sort(group)
 
 
-def _instance_matrix(records: pl.DataFrame) -> np.ndarray:
-    pay = instance_payoffs(records)
+def _instance_matrix(records: pl.DataFrame, payoffs: pl.DataFrame | None = None) -> np.ndarray:
+    pay = instance_payoffs(records) if payoffs is None else payoffs.sort(["instance", "agent"])
     counts = pay.group_by("instance").len()["len"]
     n = int(counts.max())
     if int(counts.min()) != n:
@@ -170,13 +170,17 @@ def welfare_by_instance(payoffs: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def welfare_summary(records: pl.DataFrame, *, n_boot: int = DEFAULT_BOOT,
-                    rng: np.random.Generator | int | None = None) -> dict[str, Estimate]:
+                    rng: np.random.Generator | int | None = None,
+                    payoffs: pl.DataFrame | None = None) -> dict[str, Estimate]:
     """Mean over instances of every welfare metric, with a bootstrap over instances.
+
+    ``payoffs``: each agent's total payoff per instance (``instance``, ``agent``, ``payoff``)
+    when the game computes it (its ``agent_payoffs`` hook); default :func:`instance_payoffs`.
 
     Nash welfare is averaged over finite instances only (instances with a zero payoff have
     ``-inf``); its ``extra["share_zero"]`` says how many were dropped.
     """
-    m = _instance_matrix(records)
+    m = _instance_matrix(records, payoffs)
     per = welfare_by_instance(m)
     gen = make_rng(rng)
     idx = gen.integers(0, m.shape[0], size=(n_boot, m.shape[0]))

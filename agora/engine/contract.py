@@ -149,6 +149,7 @@ class GameHooks:
     * :meth:`default_baseline`: ``None`` (no human comparison unless the user names one).
     * :attr:`baseline_package`: ``None`` (the game ships no human data).
     * :meth:`analyses`: ``()`` (only the generic report sections).
+    * :meth:`agent_payoffs`: ``None`` (each agent's payoff is the sum of its records' rewards).
     """
 
     baseline_package: str | None = None
@@ -200,3 +201,12 @@ class GameHooks:
     def analyses(self, config: Any) -> tuple[AnalysisSpec, ...]:
         """Named analyses of the catalogue that apply to this configuration."""
         return ()
+
+    def agent_payoffs(self, records: Any) -> Any:
+        """Total payoff of every agent of every instance, as a frame with columns
+        ``instance``, ``agent``, ``payoff``; ``None``: the sum of each agent's record rewards.
+
+        A record row carries only the mover's own step reward, so a game that pays players at
+        other players' steps (a trust game's sender gets the returned amount when the receiver
+        moves) overrides this from the columns its records keep."""
+        return None

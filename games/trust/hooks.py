@@ -11,6 +11,7 @@ returned on sent, which stands in for the one-shot NashConv and regret (moves ar
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
 from agora.engine.contract import AnalysisSpec, Benchmark, GameHooks
 from games.trust.config import TrustConfig
@@ -43,6 +44,19 @@ class TrustHooks(GameHooks):
         """(sender, receiver) payoffs of ``profile[..., :2]`` = (sent, returned)."""
         p = np.asarray(profile, dtype=np.float64)
         return np.stack(self.theory.payoffs(config, p[..., 0], p[..., 1]), axis=-1)
+
+    def agent_payoffs(self, records: pl.DataFrame) -> pl.DataFrame:
+        """Each player's round payoffs summed over rounds: the receiver's rows carry both
+        (``sender_payoff``, ``receiver_payoff``), since the sender is paid what comes back
+        only when the receiver moves."""
+        done = records.filter(pl.col("receiver_payoff").is_not_nan())
+        names = (records.select("instance", pl.col("agent").cast(pl.String), "role")
+                 .unique().with_columns(pl.col("role").cast(pl.String)))
+        totals = done.group_by("instance").agg(pl.col("sender_payoff").sum().alias("sender"),
+                                               pl.col("receiver_payoff").sum().alias("receiver"))
+        long = totals.unpivot(index="instance", variable_name="role", value_name="payoff")
+        return (long.join(names, on=["instance", "role"])
+                .select("instance", "agent", "payoff").sort("instance", "agent"))
 
     def default_baseline(self, config: TrustConfig) -> str | None:
         """Berg et al.'s senders in the run's treatment (with or without social history)."""

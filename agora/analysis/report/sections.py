@@ -106,7 +106,8 @@ def nash_conv(ctx: Context, _: Params) -> None:
 
 def welfare_summary(ctx: Context, _: Params) -> None:
     """Welfare and inequality per instance with bootstrap intervals."""
-    est = welfare.welfare_summary(ctx.records, n_boot=ctx.n_boot, rng=ctx.rng)
+    est = welfare.welfare_summary(ctx.records, n_boot=ctx.n_boot, rng=ctx.rng,
+                                  payoffs=ctx.hooks.agent_payoffs(ctx.records))
     for k, e in est.items():
         ctx.keep(f"welfare.{k}", e)
     s = ctx.report.sections["welfare"]
@@ -211,7 +212,8 @@ def convergence_figure(ctx: Context, _: Params) -> None:
 
 def lorenz(ctx: Context, _: Params) -> None:
     """Lorenz curve of total payoffs per agent."""
-    pay = welfare.instance_payoffs(ctx.records)
+    pay = ctx.hooks.agent_payoffs(ctx.records)
+    pay = welfare.instance_payoffs(ctx.records) if pay is None else pay
     ctx.report.sections["figures"].figure(
         "lorenz", "Lorenz curve of total payoffs per agent (all instances pooled)",
         plots.lorenz_curves({"agent payoffs": np.clip(pay["payoff"].to_numpy(), 0, None)}))
