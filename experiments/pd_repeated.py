@@ -46,6 +46,7 @@ from experiments._common import (
     fmt_est,
 )
 from experiments._tables import FIDELITY_COLUMNS, fidelity_cells
+from games.prisoners_dilemma.human import DF2011_TABLE7, DF2011_TABLE7_STRATEGIES
 
 NAME = "pd_repeated"
 GAME = "prisoners_dilemma"
@@ -55,17 +56,8 @@ CITATION = ("Dal Bó, P. & Fréchette, G. R. (2011), The Evolution of Cooperatio
             "Repeated Games: Experimental Evidence, AER 101(1):411-429 (data CC BY 4.0, via the "
             "R package stratEst)")
 STRATEGY_KINDS = ("alld", "allc", "grim", "tft", "wsls", "t2")
-STRATEGY_LABELS = ("AllD", "AllC", "Grim", "TFT", "WSLS", "T2")
-TABLE7: dict[str, tuple[float, ...]] = {
-    # Dal Bó & Fréchette (2011) Table 7, p. 424, as replicated in the stratEst vignette [read;
-    # ../shared/reference/classic_games.md §1c]: AllD, AllC, Grim, TFT, WSLS, T2.
-    "D5R32": (0.92, 0.00, 0.00, 0.08, 0.00, 0.00),
-    "D5R40": (0.78, 0.08, 0.04, 0.10, 0.00, 0.00),
-    "D5R48": (0.53, 0.07, 0.00, 0.38, 0.02, 0.00),
-    "D75R32": (0.65, 0.00, 0.00, 0.35, 0.00, 0.00),
-    "D75R40": (0.11, 0.30, 0.27, 0.33, 0.00, 0.00),
-    "D75R48": (0.00, 0.08, 0.12, 0.56, 0.00, 0.24),
-}
+STRATEGY_LABELS = DF2011_TABLE7_STRATEGIES
+TABLE7 = DF2011_TABLE7
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,17 +31,11 @@ from agora.analysis.strategy_frequency import (
     sufficient_statistics,
 )
 from games.prisoners_dilemma import strategies as pd_strategies
+from games.prisoners_dilemma.human import DF2011_TABLE7, DF2011_TABLE7_STRATEGIES
 
 DATA = Path(str(files("games.prisoners_dilemma.data") / "dalbo_frechette2011_repeated_pd.csv"))
-NAMES = ("AllD", "AllC", "Grim", "TFT", "WSLS", "T2")
-TABLE7 = {  # treatment: AllD, AllC, Grim, TFT, WSLS, T2
-    "D5R32": (0.92, 0.00, 0.00, 0.08, 0.00, 0.00),
-    "D5R40": (0.78, 0.08, 0.04, 0.10, 0.00, 0.00),
-    "D5R48": (0.53, 0.07, 0.00, 0.38, 0.02, 0.00),
-    "D75R32": (0.65, 0.00, 0.00, 0.35, 0.00, 0.00),
-    "D75R40": (0.11, 0.30, 0.27, 0.33, 0.00, 0.00),
-    "D75R48": (0.00, 0.08, 0.12, 0.56, 0.00, 0.24),
-}
+NAMES = DF2011_TABLE7_STRATEGIES
+TABLE7 = DF2011_TABLE7  # treatment: AllD, AllC, Grim, TFT, WSLS, T2
 
 
 STRATEGIES = {name: pd_strategies.STRATEGIES[key] for name, key in zip(

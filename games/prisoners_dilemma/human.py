@@ -31,6 +31,20 @@ MENGEL_GAMES: tuple[tuple[int, int, int, int], ...] = (
 """Mengel's (2018) one-shot PDs as ``(R, S, T, P)``, in Brookins & DeBacker's order."""
 
 
+DF2011_TABLE7_STRATEGIES = ("AllD", "AllC", "Grim", "TFT", "WSLS", "T2")
+DF2011_TABLE7: dict[str, tuple[float, ...]] = {
+    # Dal Bó & Fréchette (2011) Table 7, p. 424, as replicated in the stratEst vignette [read;
+    # ../shared/reference/classic_games.md §1c]: shares of DF2011_TABLE7_STRATEGIES.
+    "D5R32": (0.92, 0.00, 0.00, 0.08, 0.00, 0.00),
+    "D5R40": (0.78, 0.08, 0.04, 0.10, 0.00, 0.00),
+    "D5R48": (0.53, 0.07, 0.00, 0.38, 0.02, 0.00),
+    "D75R32": (0.65, 0.00, 0.00, 0.35, 0.00, 0.00),
+    "D75R40": (0.11, 0.30, 0.27, 0.33, 0.00, 0.00),
+    "D75R48": (0.00, 0.08, 0.12, 0.56, 0.00, 0.24),
+}
+"""Published strategy shares by treatment (the SFEM test and ``pd_repeated`` compare with them)."""
+
+
 def _entries() -> dict[str, dict[str, Any]]:
     text = resources.files(PACKAGE).joinpath("baselines.json").read_text()
     return {b["name"]: b for b in json.loads(text)["baselines"]}

@@ -152,10 +152,9 @@ def fit_cognitive_hierarchy(guesses: np.ndarray, *, p: float, lower: float = 0.0
         raise ValueError("fit_cognitive_hierarchy: need at least two guesses")
     if np.any((g < lower - 1e-9) | (g > upper + 1e-9)):
         raise ValueError("fit_cognitive_hierarchy: guesses outside [lower, upper]")
-    if method == "moment":
-        whole = bool(np.all(g == np.round(g))) if whole_numbers is None else whole_numbers
-        return fit_ch_moment(g, p=p, lower=lower, upper=upper, whole_numbers=whole, k_max=k_max,
-                             tau_max=tau_max, n_boot=n_boot, rng=rng,
+    if method == "moment":  # it resolves whole_numbers=None from the data itself
+        return fit_ch_moment(g, p=p, lower=lower, upper=upper, whole_numbers=whole_numbers,
+                             k_max=k_max, tau_max=tau_max, n_boot=n_boot, rng=rng,
                              level=0.90 if level is None else level)
     whole = bool(whole_numbers)
     level = 0.95 if level is None else level
