@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from agora.engine.structured import Spec
 
 if TYPE_CHECKING:
     from agora.engine.kernel import GameKernel
+
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +87,17 @@ class DecisionBatch:
         """What the deciding players may know, as the game's typed view for scripted play
         (:meth:`GameKernel.decision_view`); scripted policies read this, not the kernel."""
         return self.kernel.decision_view(self.instances, self.players)
+
+    def view_as(self, kind: type[V], lacks: str) -> V:
+        """:meth:`view`, checked to be a ``kind`` (what a scripted player reads); otherwise a
+        one-line ``TypeError``: ``game '<name>' <lacks>: its decision view is a <type>, not a
+        <kind>``."""
+        view = self.view()
+        if not isinstance(view, kind):
+            article = "an" if kind.__name__[:1] in "AEIOU" else "a"
+            raise TypeError(f"game {self.kernel.name!r} {lacks}: its decision view is a "
+                            f"{type(view).__name__}, not {article} {kind.__name__}")
+        return view
 
     def spec(self, player: int) -> Spec:
         """Action spec of a player slot (cached per batch)."""

@@ -58,11 +58,7 @@ def negotiation_theory(batch: DecisionBatch) -> Any:
 
 def offer_view(batch: DecisionBatch) -> OfferView:
     """The batch's decision view, checked to be an :class:`OfferView`."""
-    view = batch.view()
-    if not isinstance(view, OfferView):
-        raise TypeError(f"game {batch.kernel.name!r} has no offers to concede on: its decision "
-                        f"view is a {type(view).__name__}, not an OfferView")
-    return view
+    return batch.view_as(OfferView, "has no offers to concede on")
 
 
 def last_values(values: np.ndarray, mask: np.ndarray, k: int) -> list[np.ndarray]:

@@ -32,11 +32,7 @@ from games.tax_planner.view import TaxView
 
 def tax_view(batch: DecisionBatch) -> TaxView:
     """The batch's :class:`TaxView`, or a one-line error for another game."""
-    view = batch.view()
-    if not isinstance(view, TaxView):
-        raise TypeError(f"tax policies play the tax_planner game, not one with a "
-                        f"{type(view).__name__}")
-    return view
+    return batch.view_as(TaxView, "is not the tax_planner game the tax policies play")
 
 
 # --------------------------------------------------------------------------- workers
