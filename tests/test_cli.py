@@ -253,3 +253,31 @@ def test_show_population_run(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert table["population_round"].to_list() == [0, 1]
     assert sum(line.startswith("│ 0 ") or line.startswith("│ 1 ")
                for line in shown.splitlines()) == 2
+
+
+def test_show_adds_agent_totals_where_others_pay(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A trust sender is paid what comes back at the receiver's step: `show` prints each role's
+    mean total payoff from the game's agent_payoffs hook, which the step rewards undercount."""
+    spec = tmp_path / "trust.toml"
+    spec.write_text('game = "trust"\nn_instances = 30\nseed = 3\n\n[[policies]]\nkind = "random"\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["show", str(tmp_path / "run")]) == 0
+    shown = capsys.readouterr().out
+    line = next(x for x in shown.splitlines() if x.startswith("mean total payoff per agent"))
+    got = dict(re.findall(r"(\w+) (-?[\d.]+)", line.split(": ", 1)[1]))
+    rec = pl.read_parquet(tmp_path / "run" / "records.parquet")
+    rec = rec.filter(pl.col("receiver_payoff").is_not_nan())
+    assert float(got["sender"]) == pytest.approx(rec["sender_payoff"].mean(), abs=1e-3)
+    assert float(got["receiver"]) == pytest.approx(rec["receiver_payoff"].mean(), abs=1e-3)
+
+
+def test_show_has_no_agent_totals_line_for_plain_games(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "d.toml"
+    spec.write_text('game = "dictator"\nn_instances = 4\nseed = 3\n\n'
+                    '[[policies]]\nkind = "random"\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert main(["show", str(tmp_path / "run")]) == 0
+    assert "mean total payoff per agent" not in capsys.readouterr().out

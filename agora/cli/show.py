@@ -35,6 +35,25 @@ def summary(result: RunResult) -> pl.DataFrame:
     return table
 
 
+def agent_totals(result: RunResult) -> str | None:
+    """One line of mean total payoff per agent by role, where the game's
+    :meth:`~agora.engine.contract.GameHooks.agent_payoffs` hook pays players at other players'
+    steps (the table's ``mean_payoff`` is the mover's own step reward); ``None`` otherwise."""
+    records = result.records
+    pay = REGISTRY.get(result.manifest["game"]).kernel_cls.hooks.agent_payoffs(records)
+    if pay is None or "role" not in records.columns:
+        return None
+    roles = (records.select("instance", pl.col("agent").cast(pl.String),
+                            pl.col("role").cast(pl.String))
+             .unique(subset=["instance", "agent"], keep="first"))
+    means = (pay.with_columns(pl.col("agent").cast(pl.String))
+             .join(roles, on=["instance", "agent"]).group_by("role")
+             .agg(pl.col("payoff").mean()).sort("role"))
+    cells = ", ".join(f"{r} {v:.3f}" for r, v in means.iter_rows())
+    return (f"mean total payoff per agent (the game's agent_payoffs: step rewards leave out "
+            f"payments made at others' steps): {cells}")
+
+
 def telemetry_lines(telemetry: dict[str, Any]) -> list[str]:
     """Human-readable run and LLM telemetry (backend share of wall time, tokens, latency)."""
     wall = telemetry.get("wall_s") or 0.0
@@ -66,4 +85,6 @@ def render(result: RunResult) -> str:
     head += telemetry_lines(m.get("telemetry", {}))
     with pl.Config(tbl_rows=60, tbl_cols=12, tbl_hide_dataframe_shape=True,
                    float_precision=3):
-        return "\n".join([*head, str(summary(result))])
+        table = str(summary(result))
+    totals = agent_totals(result)
+    return "\n".join([*head, table, *([totals] if totals else [])])
