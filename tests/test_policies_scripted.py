@@ -189,3 +189,15 @@ def test_make_policy_by_kind() -> None:
         make_policy("genius")
     with pytest.raises(ValueError, match="policy 'level_k': bad parameters"):
         make_policy("level_k", depth=2)
+
+
+def test_equilibrium_policy_draws_a_mixed_equilibrium() -> None:
+    """A game whose only equilibrium mixes (rock-paper-scissors) gives equilibrium_mixture; the
+    equilibrium policy draws each move from it (uniform here), reproducibly from the streams."""
+    batch = batch_for("rock_paper_scissors", n_instances=3000)
+    moves = act(EquilibriumPolicy(), batch, seed=4)
+    counts = np.bincount(moves.astype(int), minlength=3)
+    assert counts.sum() == moves.size and set(np.unique(moves)) <= {0.0, 1.0, 2.0}
+    assert chisquare(counts).pvalue > 1e-3, counts
+    assert np.array_equal(moves, act(EquilibriumPolicy(), batch, seed=4))
+    assert not np.array_equal(moves, act(EquilibriumPolicy(), batch, seed=5))

@@ -34,7 +34,11 @@ import numpy as np
 class SimultaneousTheory(Protocol):
     """Theory of a game in which every mover picks one number at once (p-beauty, dictator).
 
-    All functions are pure in the game's config (the public rules of the game).
+    All functions are pure in the game's config (the public rules of the game). A game whose
+    only equilibrium mixes (rock-paper-scissors) may also define
+    ``equilibrium_mixture(config)``: probabilities over the legal values of its discrete action
+    spec (``spec.choices()``, in order); the ``equilibrium`` policy then draws from it, and
+    ``equilibrium_action`` names one move of its support for tools that need a single number.
     """
 
     def equilibrium_action(self, config: Any) -> float:

@@ -106,8 +106,29 @@ class EquilibriumPolicy(Policy):
         if batch.kernel.action_dtype is object:  # turn-based: the SPE move depends on the state
             moves = _hook(batch, "equilibrium_actions", self.name)
             return Decisions(actions=moves(batch.view()))
+        mixture = getattr(_theory(batch), "equilibrium_mixture", None)
+        if callable(mixture):  # a mixed equilibrium (rock-paper-scissors): draw from it
+            return Decisions(actions=_draw_mixture(batch, rng, mixture))
         value = _hook(batch, "equilibrium_action", self.name)(batch.config)
         return Decisions(actions=_constant(batch, value))
+
+
+def _draw_mixture(batch: DecisionBatch, rng: Streams, mixture: Any) -> np.ndarray:
+    """One draw per decision from ``mixture(config)``: probabilities over the legal values
+    ``spec.choices()`` of a discrete spec, in order, drawn from each decision's own stream."""
+    probs = np.asarray(mixture(batch.config), dtype=np.float64)
+    rng = Streams.coerce(rng, len(batch))
+    u = rng.random()
+    actions = np.empty(len(batch))
+    for idx, spec in by_spec(batch):
+        if spec.is_structured or not spec.is_discrete or probs.shape != (spec.n_choices(),):
+            raise TypeError(f"game {batch.kernel.name!r}: equilibrium_mixture must give one "
+                            f"probability per legal value of a discrete spec, got shape "
+                            f"{probs.shape}")
+        cdf = np.cumsum(probs / probs.sum())
+        pick = np.minimum(np.searchsorted(cdf, u[idx], side="right"), cdf.size - 1)
+        actions[idx] = spec.choices()[pick]
+    return actions
 
 
 class LevelKPolicy(Policy):
