@@ -1,0 +1,1 @@
+"""Packaged human reference of the ring-network game (see PROVENANCE.md)."""
