@@ -191,11 +191,44 @@ def public_goods(draw: Draw) -> dict[str, Any]:
     return out
 
 
+@st.composite
+def ring_network(draw: Draw) -> dict[str, Any]:
+    labels = ["G1", "G2", "G3", "G4", "T1", "T2", "T3", "T4"]
+    return {"games": draw(st.lists(st.sampled_from(labels), min_size=1, max_size=8,
+                                   unique=True)),
+            "order": draw(st.sampled_from(["fixed", "random"])),
+            "beliefs": draw(st.sampled_from(["implicit", "explicit", "given"])),
+            "rotate": draw(st.booleans())}
+
+
+@st.composite
+def rock_paper_scissors(draw: Draw) -> dict[str, Any]:
+    return {"win": draw(st.floats(1.01, 100.0)), "players": 2 * draw(st.integers(1, 4)),
+            "rounds": draw(st.integers(1, 5)),
+            "matching": draw(st.sampled_from(["random", "fixed"]))}
+
+
+@st.composite
+def sealed_bid_auction(draw: Draw) -> dict[str, Any]:
+    top = draw(st.sampled_from([10.0, 100.0]) | st.floats(0.5, 500.0))
+    out = {"format": draw(st.sampled_from(["first_price", "second_price"])),
+           "bidders": draw(st.integers(2, 6)), "max_value": top,
+           "value_step": draw(st.sampled_from([0.0, 1.0]) | st.floats(0.01, 5.0)),
+           "reserve": draw(st.sampled_from([0.0]) | st.floats(0.0, top)),
+           "bid_step": draw(st.sampled_from([1.0, 0.5]) | st.floats(0.05, 3.0)),
+           "rounds": draw(st.integers(1, 3))}
+    if draw(st.booleans()):
+        out["bid_cap"] = draw(st.floats(top, 3 * top))
+    return out
+
+
 CONFIGS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "p_beauty": p_beauty(), "dictator": dictator(), "bargaining": bargaining(),
     "ultimatum": ultimatum(), "negotiation": negotiation(), "item_division": item_division(),
     "tax_planner": tax_planner(), "prisoners_dilemma": prisoners_dilemma(),
-    "travelers_dilemma": travelers_dilemma(), "trust": trust(), "public_goods": public_goods()}
+    "travelers_dilemma": travelers_dilemma(), "trust": trust(), "public_goods": public_goods(),
+    "ring_network": ring_network(), "rock_paper_scissors": rock_paper_scissors(),
+    "sealed_bid_auction": sealed_bid_auction()}
 
 
 def _policies(game: str, cfg: Any) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ section; every estimate is also kept in ``report.estimates`` under a stable key.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,16 @@ class Analysis:
     label: str
     run: Callable[[Context, Params], None]
     replaces: tuple[str, ...] = ()
+
+
+def _lazy(module: str, function: str) -> Callable[[Context, Params], None]:
+    """The step ``agora.analysis.<module>.<function>(ctx, params)``, imported when it first
+    runs (an analysis module owns its report tables; see its function's docstring for the
+    params it reads)."""
+    def run(ctx: Context, params: Params) -> None:
+        getattr(importlib.import_module(f"agora.analysis.{module}"), function)(ctx, params)
+    run.__doc__ = f"agora.analysis.{module}.{function}"
+    return run
 
 
 def _bounds(params: Params) -> dict[str, float]:
@@ -328,22 +339,6 @@ def reciprocity(ctx: Context, params: Params) -> None:
         "sent (selfish subgame-perfect play: nothing returned, slope 0).")
 
 
-def contribution_by_round(ctx: Context, params: Params) -> None:
-    """Mean contribution by round with cluster-bootstrap CIs
-    (:func:`agora.analysis.contributions.report_contribution_by_round`)."""
-    from agora.analysis.contributions import report_contribution_by_round
-
-    report_contribution_by_round(ctx, params)
-
-
-def contribution_types(ctx: Context, params: Params) -> None:
-    """FGF conditional-contribution types of strategy-method tables
-    (:func:`agora.analysis.contributions.report_contribution_types`)."""
-    from agora.analysis.contributions import report_contribution_types
-
-    report_contribution_types(ctx, params)
-
-
 def _figure_baseline(ctx: Context, measure: str) -> Any:
     """The run's baseline when it is in ``measure``; figures draw without one otherwise."""
     try:
@@ -372,10 +367,21 @@ CATALOGUE: dict[str, Analysis] = {
                             replaces=("nash_conv", "regret")),
     "cooperation_by_round": Analysis("welfare", 30, "cooperation by round",
                                      cooperation_by_round),
-    "contribution_by_round": Analysis("welfare", 32, "contribution by round",
-                                      contribution_by_round),
-    "contribution_types": Analysis("rationality", 60, "contribution types",
-                                   contribution_types),
+    "contribution_by_round": Analysis("welfare", 32, "contribution by round", _lazy(
+        "contributions", "report_contribution_by_round")),
+    "contribution_types": Analysis("rationality", 60, "contribution types", _lazy(
+        "contributions", "report_contribution_types")),
+    "bid_function": Analysis("rationality", 57, "bid function", _lazy(
+        "bidding", "report_bid_function"), replaces=("nash_conv", "regret")),
+    "auction_revenue": Analysis("welfare", 34, "auction revenue", _lazy(
+        "bidding", "report_revenue")),
+    "rationality_orders": Analysis("rationality", 58, "orders of rationality", _lazy(
+        "rationality_order", "report_rationality_orders"),
+        replaces=("benchmark", "nash_conv", "regret")),
+    "conditional_responses": Analysis("human-comparison", 20, "conditional responses", _lazy(
+        "response_patterns", "report_conditional_responses")),
+    "exploitation_by_round": Analysis("rationality", 65, "exploitation by round", _lazy(
+        "response_patterns", "report_exploitation")),
 }
 """Named analyses games may request, by kind. The report's generic steps sit between them by
 order (see :mod:`agora.analysis.report.sections`)."""
