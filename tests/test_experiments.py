@@ -19,6 +19,7 @@ import pytest
 
 from agora.llm.llamacpp.model_files import embedded_model_available
 from experiments import (
+    auctions,
     bargaining_spe,
     census_tournament,
     dictator_engel,
@@ -28,6 +29,7 @@ from experiments import (
     pd_repeated,
     prompt_robustness,
     public_goods_fg,
+    rational_players,
     td_penalty,
     trust_berg,
 )
@@ -42,6 +44,8 @@ SCRIPTED = {
     "pd_repeated": pd_repeated,
     "td_penalty": td_penalty,
     "trust_berg": trust_berg,
+    "rational_players": rational_players,
+    "auctions": auctions,
 }
 """Run with scripted agents here; p_beauty_nagel and census_tournament run with the model."""
 LLM_FLAGS = ["--quiet", "--threads", "1"]
