@@ -70,6 +70,20 @@ def test_classifier_recovers_planted_types() -> None:
     assert abs(fit.epsilon - TREMBLE) < 0.03
 
 
+def test_random_players_alone_are_r0_at_few_items() -> None:
+    """A population of uniformly random players, 16 decisions each (four games), comes out R0:
+    the fitted tremble rate stays at or below max_epsilon, so trembling R1 players cannot
+    stand in for random ones."""
+    rng = np.random.default_rng(3)
+    preds = np.asarray(_predictions(), dtype=np.float64)[:, :16]
+    actions = rng.integers(1, 4, size=(40, 16)).astype(np.float64)
+    fit = classify_orders(actions, preds)
+    assert fit.epsilon <= 0.5 + 1e-12
+    assert (fit.classified == 0).mean() >= 0.9, fit.classified
+    with pytest.raises(ValueError, match="max_epsilon"):
+        classify_orders(actions, preds, max_epsilon=1.0)
+
+
 def test_bootstrap_intervals_cover_planted_shares() -> None:
     rng = np.random.default_rng(11)
     planted = np.array([0.07, 0.22, 0.27, 0.22, 0.22])  # Kneeland's shares as a design

@@ -82,10 +82,16 @@ def _loglik(hits: np.ndarray, misses: np.ndarray, free: np.ndarray, eps: float,
 
 def classify_orders(actions: Any, predictions: Any, *, n_actions: int = 3,
                     type_labels: Sequence[str] | None = None, epsilon: float | None = None,
-                    max_iter: int = 1000, tol: float = 1e-10) -> OrderFit:
+                    max_epsilon: float = 0.5, max_iter: int = 1000,
+                    tol: float = 1e-10) -> OrderFit:
     """Fit the mixture of orders to ``actions`` ``(subjects, items)`` (NaN: not observed)
     given ``predictions`` ``(types, items)`` (NaN / ``None``: no prediction). ``epsilon``
-    fixes the tremble rate instead of fitting it."""
+    fixes the tremble rate instead of fitting it; a fitted rate stays at or below
+    ``max_epsilon``, since as ``ε`` nears 1 every order predicts uniform play and ``R0`` could
+    no longer be told apart from the others (a population of random players would come out
+    as trembling ``R1`` s)."""
+    if not 0 < max_epsilon < 1:
+        raise ValueError(f"max_epsilon must lie in (0, 1), got {max_epsilon}")
     a, p = _as_arrays(actions, predictions)
     k = p.shape[0]
     labels = tuple(type_labels) if type_labels is not None else tuple(f"R{i}" for i in range(k))
@@ -106,7 +112,7 @@ def classify_orders(actions: Any, predictions: Any, *, n_actions: int = 3,
         if epsilon is None:
             h, m = float((post * hits).sum()), float((post * misses).sum())
             miss_rate = m / (h + m) if h + m > 0 else 0.0
-            eps = min(miss_rate * n_actions / (n_actions - 1), 1.0)
+            eps = min(miss_rate * n_actions / (n_actions - 1), max_epsilon)
         if cur - prev < tol:
             break
         prev = cur
