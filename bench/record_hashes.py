@@ -39,7 +39,9 @@ SCRIPTED_KINDS = ("random", "equilibrium", "level_k", "cognitive_hierarchy", "qu
 PARAMS: dict[str, dict[str, Any]] = {"level_k": {"k": 2}, "cognitive_hierarchy": {"tau": 1.5},
                                      "quantal_response": {"lam": 0.5}}
 EXPERIMENTS = ("p_beauty_nagel", "dictator_engel", "bargaining_spe", "negotiation_glee",
-               "prompt_robustness", "census_tournament", "tax_planner_saez")
+               "prompt_robustness", "census_tournament", "tax_planner_saez", "pd_one_shot",
+               "pd_repeated", "td_penalty", "trust_berg", "public_goods_fg", "rational_players",
+               "auctions")
 OWN_FLAGS = ("tax_planner_saez",)
 """Experiments without the shared ``--quiet``/``--threads`` flags."""
 SEED, N_INSTANCES = 7, 4
