@@ -122,7 +122,8 @@ def run_ring(ctx: Context) -> None:
         counts = np.bincount(fit.classified, minlength=len(fit.type_labels))
         ord_t.add(label, mode, actions.shape[0],
                   *[pct_est(est[f"R>={k}"]) for k in range(1, 5)],
-                  "/".join(str(int(c)) for c in counts), f"{fit.epsilon:.2f}")
+                  "/".join(str(int(c)) for c in counts),
+                  f"{fit.epsilon:.2f}" + (" (cap)" if est["epsilon"].at_bound else ""))
         if mode != "implicit":
             _belief_row(bel_t, label, mode, d, cfg.n_boot, rng)
     ref = kneeland_reference()
@@ -145,9 +146,10 @@ def run_ring(ctx: Context) -> None:
         f"Human row: {ref['source']}.",
         "Scripted R-type players play in the explicit mode, which does not change their "
         "actions.",
-        "With a tremble ε near 1 every order predicts near-uniform play, so a uniform random "
-        "player (R0) fits R1-R4 almost as well as R0: with few items the scripted R0 reference "
-        "can be classified R1 at a high ε; read the orders with the ε column.",
+        "Tremble ε: the share of decisions that are uniformly random draws rather than the "
+        "order's prediction, capped at 0.5 (agora.analysis.rationality_order.MAX_EPSILON: "
+        "near 1 every order would predict uniform play and R0 could not be told apart); "
+        "'(cap)' marks a fit whose play follows no order's predictions well.",
     ]
     bel_t.notes += [
         "Explicit: the agent states its belief about the next player's action, then acts. "

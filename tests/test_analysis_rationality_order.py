@@ -80,6 +80,8 @@ def test_random_players_alone_are_r0_at_few_items() -> None:
     fit = classify_orders(actions, preds)
     assert fit.epsilon <= 0.5 + 1e-12
     assert (fit.classified == 0).mean() >= 0.9, fit.classified
+    _, est = order_shares(actions, preds, n_boot=20)
+    assert est["epsilon"].at_bound and est["R>=1"].value < 0.1
     with pytest.raises(ValueError, match="max_epsilon"):
         classify_orders(actions, preds, max_epsilon=1.0)
 

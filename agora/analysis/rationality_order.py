@@ -20,13 +20,17 @@ mode. Type shares and cumulative shares ``R >= k`` get percentile bootstrap CIs 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from agora.analysis.estimate import DEFAULT_BOOT, DEFAULT_SEED, Estimate
+
+MAX_EPSILON = 0.5
+"""Largest fitted tremble rate: an order that trembles more often than not is no longer told
+apart from R0's uniform play (see :func:`classify_orders`)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def _loglik(hits: np.ndarray, misses: np.ndarray, free: np.ndarray, eps: float,
 
 def classify_orders(actions: Any, predictions: Any, *, n_actions: int = 3,
                     type_labels: Sequence[str] | None = None, epsilon: float | None = None,
-                    max_epsilon: float = 0.5, max_iter: int = 1000,
+                    max_epsilon: float = MAX_EPSILON, max_iter: int = 1000,
                     tol: float = 1e-10) -> OrderFit:
     """Fit the mixture of orders to ``actions`` ``(subjects, items)`` (NaN: not observed)
     given ``predictions`` ``(types, items)`` (NaN / ``None``: no prediction). ``epsilon``
@@ -146,6 +150,8 @@ def order_shares(actions: Any, predictions: Any, *, n_actions: int = 3,
                        n=int(a.shape[0]), name=n, n_boot=n_boot, level=level, method=method,
                        se=float(boots[:, i].std(ddof=1)) if n_boot > 1 else float("nan"))
            for i, (n, v, low, high) in enumerate(zip(names, point, lo, hi, strict=True))}
+    if fit.epsilon >= MAX_EPSILON - 1e-12:  # play follows no order's predictions well
+        est["epsilon"] = replace(est["epsilon"], at_bound=True)
     return fit, est
 
 
@@ -207,7 +213,9 @@ def report_rationality_orders(ctx: Any, params: Mapping[str, Any]) -> None:
         rows.append([e.name, r4(e.value), r4(e.ci_low), r4(e.ci_high), "", human])
     s.text(f"Orders of rationality of {a.shape[0]} agents from {a.shape[1]} decisions each: "
            "EM mixture with uniform trembles (fitted tremble rate "
-           f"{fit.epsilon:.3f} [{est['epsilon'].ci_low:.3f}, {est['epsilon'].ci_high:.3f}]), "
+           f"{fit.epsilon:.3f} [{est['epsilon'].ci_low:.3f}, {est['epsilon'].ci_high:.3f}]"
+           + (", at its cap: the agents' play follows no order's predictions well"
+              if est["epsilon"].at_bound else "") + "), "
            "95 % percentile bootstrap over agents. Human reference: "
            f"{ref.get('label', 'none')}" + (f" [{ref['source']}]" if "source" in ref else "")
            + ".")
