@@ -30,3 +30,28 @@ def agora_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]
                               env={**os.environ, **(env or {})}, check=False)
 
     return run
+
+
+@pytest.fixture
+def cli_ok(capsys: pytest.CaptureFixture[str]) -> Callable[..., str]:
+    """Run ``agora ARGS`` through the CLI's own ``main`` in this process; assert it exits 0
+    (the message names the command and its stderr) and return what it printed."""
+    from agora.cli.main import main
+
+    def call(*args: str) -> str:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        assert code == 0, f"agora {args[0]} exited {code}: {captured.err.strip()}"
+        return captured.out
+    return call
+
+
+TINY_LLM_POLICY = ('[[policies]]\nkind = "llm"\nmax_tokens = {max_tokens}\nbackend = "llamacpp"\n'
+                   'backend_options = {{ n_threads = 2, seed = 11 }}\n')
+
+
+@pytest.fixture
+def tiny_llm_policy() -> Callable[[int], str]:
+    """The ``[[policies]]`` TOML table of an embedded-model LLM player answering in at most
+    ``max_tokens`` tokens (2 threads, seed 11), for the games' LLM smoke runs."""
+    return lambda max_tokens=8: TINY_LLM_POLICY.format(max_tokens=max_tokens)

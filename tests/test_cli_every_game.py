@@ -8,13 +8,13 @@ from another package is covered the same way, through a subprocess, by test_add_
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 import agora
-from agora.cli.main import main
 from agora.engine.registry import REGISTRY
 
 GAMES = agora.list_games()
@@ -29,36 +29,29 @@ def _spec(game: str) -> str:
                    '\n[[policies]]\nkind = "equilibrium"\nshare = 0.5\n')
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    assert code == 0, f"agora {args[0]} exited {code}: {captured.err.strip()}"
-    return captured.out
-
-
 def test_every_builtin_game_is_covered() -> None:
     assert {"p_beauty", "dictator", "bargaining", "ultimatum", "negotiation", "item_division",
             "tax_planner"} <= set(GAMES)
 
 
 @pytest.mark.parametrize("game", GAMES)
-def test_run_show_report(game: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_show_report(game: str, tmp_path: Path, cli_ok: Callable[..., str]) -> None:
     spec = tmp_path / f"{game}.toml"
     spec.write_text(_spec(game))
     out = tmp_path / "run"
-    ran = _cli(capsys, "run", str(spec), "--out", str(out), "--quiet")
+    ran = cli_ok("run", str(spec), "--out", str(out), "--quiet")
     assert f"game {game}" in ran and str(out / "records.parquet") in ran
     records = pl.read_parquet(out / "records.parquet")
     assert records.height > 0 and records["game"].unique().to_list() == [game]
 
-    shown = _cli(capsys, "show", str(out))
+    shown = cli_ok("show", str(out))
     assert f"game {game}" in shown and "instances 2" in shown
     assert "random" in shown and "mean_payoff" in shown, shown
     eq = getattr(REGISTRY.get(game).kernel_cls.theory, "equilibrium_action", None)
     if callable(eq):  # simultaneous games print their equilibrium action per round
         assert "equilibrium_action" in shown, shown
 
-    reported = _cli(capsys, "report", str(out), "--n-boot", "10")
+    reported = cli_ok("report", str(out), "--n-boot", "10")
     assert str(out / "report.html") in reported
     html = (out / "report.html").read_text()
     markdown = (out / "report.md").read_text()

@@ -9,34 +9,23 @@ with ``kind = "llm"`` on the embedded llama.cpp model (CPU) through the CLI's ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from agora.cli.main import main
-
 pytestmark = pytest.mark.llm
-
-POLICY = ('[[policies]]\nkind = "llm"\nmax_tokens = 24\nbackend = "llamacpp"\n'
-          'backend_options = { n_threads = 2, seed = 11 }\n')
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    assert code == 0, f"agora {args[0]} exited {code}: {captured.err.strip()}"
-    return captured.out
-
 
 @pytest.mark.parametrize("beliefs", ["implicit", "explicit", "given"])
 def test_llm_ring_network_modes(beliefs: str, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+                                cli_ok: Callable[..., str],
+                                tiny_llm_policy: Callable[[int], str]) -> None:
     spec = tmp_path / f"ring_{beliefs}.toml"
     spec.write_text(f'game = "ring_network"\nn_instances = 1\nseed = 3\n[config]\n'
-                    f'games = ["G1"]\nrotate = false\nbeliefs = "{beliefs}"\n{POLICY}')
+                    f'games = ["G1"]\nrotate = false\nbeliefs = "{beliefs}"\n{tiny_llm_policy(24)}')
     out = tmp_path / "run"
-    ran = _cli(capsys, "run", str(spec), "--out", str(out), "--quiet")
+    ran = cli_ok("run", str(spec), "--out", str(out), "--quiet")
     assert "game ring_network" in ran
     records = pl.read_parquet(out / "records.parquet")
     assert records.height == 4 and records["position"].sort().to_list() == [1, 2, 3, 4]
@@ -51,9 +40,9 @@ def test_llm_ring_network_modes(beliefs: str, tmp_path: Path,
         assert records["belief"].is_nan().all()
     assert records["given_belief"].is_nan().all() == (beliefs != "given")
 
-    shown = _cli(capsys, "show", str(out))
+    shown = cli_ok("show", str(out))
     assert "game ring_network" in shown and "llm" in shown
-    reported = _cli(capsys, "report", str(out), "--n-boot", "10")
+    reported = cli_ok("report", str(out), "--n-boot", "10")
     assert str(out / "report.html") in reported
     markdown = (out / "report.md").read_text()
     assert "Orders of rationality" in markdown and "Traceback" not in markdown

@@ -4,12 +4,11 @@ model (CPU); every LLM decision must parse without falling back to a random acti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
-
-from agora.cli.main import main
 
 pytestmark = pytest.mark.llm
 
@@ -26,19 +25,12 @@ opponent = { kind = "rps_cycle" }
 """
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    assert code == 0, f"agora {args[0]} exited {code}: {captured.err.strip()}"
-    return captured.out
-
-
 def test_llm_agent_against_a_pattern(tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+                                     cli_ok: Callable[..., str]) -> None:
     spec = tmp_path / "rps.toml"
     spec.write_text(SPEC)
     out = tmp_path / "run"
-    ran = _cli(capsys, "run", str(spec), "--out", str(out), "--quiet")
+    ran = cli_ok("run", str(spec), "--out", str(out), "--quiet")
     assert "game rock_paper_scissors" in ran
     records = pl.read_parquet(out / "records.parquet")
     llm = records.filter(pl.col("role") == "agent")
@@ -48,9 +40,9 @@ def test_llm_agent_against_a_pattern(tmp_path: Path,
     assert llm["raw_text"].null_count() == 0
     assert set(llm["action"].to_list()) <= {0.0, 1.0, 2.0}
 
-    shown = _cli(capsys, "show", str(out))
+    shown = cli_ok("show", str(out))
     assert "game rock_paper_scissors" in shown and "llm" in shown
-    reported = _cli(capsys, "report", str(out), "--n-boot", "10")
+    reported = cli_ok("report", str(out), "--n-boot", "10")
     assert str(out / "report.html") in reported
     md = (out / "report.md").read_text()
     assert "Traceback" not in md

@@ -8,12 +8,12 @@ function and the revenue against theory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from agora.cli.main import main
 from agora.llm.llamacpp.model_files import embedded_model_available
 
 pytestmark = [pytest.mark.llm,
@@ -21,25 +21,15 @@ pytestmark = [pytest.mark.llm,
                                  reason="embedded llama.cpp model not installed")]
 
 GAME = "sealed_bid_auction"
-POLICY = ('[[policies]]\nkind = "llm"\nmax_tokens = 8\nbackend = "llamacpp"\n'
-          'backend_options = { n_threads = 2, seed = 11 }\n')
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    assert code == 0, f"agora {args[0]} exited {code}: {captured.err.strip()}"
-    return captured.out
-
-
 @pytest.mark.parametrize("fmt", ["first_price", "second_price"])
 def test_llm_run_show_report(fmt: str, tmp_path: Path,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+                             cli_ok: Callable[..., str],
+                             tiny_llm_policy: Callable[[int], str]) -> None:
     spec = tmp_path / f"{fmt}.toml"
     spec.write_text(f'game = "{GAME}"\nn_instances = 1\nseed = 3\n[config]\nformat = "{fmt}"\n'
-                    f"bidders = 2\nrounds = 2\n{POLICY}")
+                    f"bidders = 2\nrounds = 2\n{tiny_llm_policy(8)}")
     out = tmp_path / "run"
-    ran = _cli(capsys, "run", str(spec), "--out", str(out), "--quiet")
+    ran = cli_ok("run", str(spec), "--out", str(out), "--quiet")
     assert f"game {GAME}" in ran
     records = pl.read_parquet(out / "records.parquet")
     assert records.height == 4 and records["game"].unique().to_list() == [GAME]
@@ -48,9 +38,9 @@ def test_llm_run_show_report(fmt: str, tmp_path: Path,
     assert records["raw_text"].null_count() == 0
     assert records["value"].is_not_nan().all() and records["rnne_bid"].is_not_nan().all()
 
-    shown = _cli(capsys, "show", str(out))
+    shown = cli_ok("show", str(out))
     assert f"game {GAME}" in shown and "llm" in shown
-    reported = _cli(capsys, "report", str(out), "--n-boot", "10")
+    reported = cli_ok("report", str(out), "--n-boot", "10")
     assert str(out / "report.html") in reported
     html = (out / "report.html").read_text()
     markdown = (out / "report.md").read_text()

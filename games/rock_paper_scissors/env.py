@@ -20,6 +20,7 @@ import numpy as np
 
 from agora.engine.action_spec import ActionSpec
 from agora.engine.kernel import GameKernel, StepOutcome
+from agora.engine.matching import fixed_pairs, random_pairs
 from agora.engine.streams import Streams
 from agora.engine.views import DecisionView
 from games.rock_paper_scissors import prompts, theory
@@ -128,12 +129,8 @@ class RPSKernel(GameKernel):
         """Partner of every player of the live instances this round, ``(len(live), n)``."""
         n = self.config.players
         if self.config.paired:
-            return np.broadcast_to(np.arange(n) ^ 1, (live.size, n)).copy()
-        order = np.argsort(self.rng.subset(live).random(size=(live.size, n)), axis=1)
-        partner = np.empty((live.size, n), dtype=np.int64)
-        np.put_along_axis(partner, order[:, 0::2], order[:, 1::2], axis=1)
-        np.put_along_axis(partner, order[:, 1::2], order[:, 0::2], axis=1)
-        return partner
+            return fixed_pairs(live.size, n)
+        return random_pairs(self.rng.subset(live), n)
 
     def step(self, instances: np.ndarray, players: np.ndarray,
              actions: np.ndarray) -> StepOutcome:
