@@ -156,8 +156,8 @@ def _block_cells(scores: np.ndarray, cfg: RationalConfig, rng: np.random.Generat
 def _beat_cells(scored: pl.DataFrame, cfg: RationalConfig) -> list[str]:
     from agora.analysis.response_patterns import rounds_to_beat
 
-    beat = rounds_to_beat(scored, threshold=cfg.beat_threshold).filter(
-        pl.col("rounds") - pl.col("rounds_needed") >= cfg.beat_min_rounds)
+    beat = rounds_to_beat(scored, threshold=cfg.beat_threshold,
+                          min_rounds=cfg.beat_min_rounds)
     done = beat["rounds_needed"].drop_nulls().to_numpy().astype(np.float64)
     n = scored.select(["instance", "seat"]).unique().height
     return [f"{done.size}/{n}", fmt(float(np.median(done))) if done.size else "n/a"]

@@ -145,3 +145,14 @@ def test_rounds_to_beat_never_and_immediately() -> None:
     b = rounds_to_beat(f, threshold=0.95).sort("instance")
     assert b["rounds_needed"].to_list() == [None, 0]
     assert b["rounds"].to_list() == [3, 3]
+
+
+def test_rounds_to_beat_min_rounds_discounts_a_lucky_last_round() -> None:
+    f = pl.DataFrame({"instance": [0] * 5 + [1] * 5, "seat": 0.0, "round": list(range(5)) * 2,
+                      "score": [0.2, 0.3, 0.1, 0.4, 1.0, 0.2, 1.0, 1.0, 1.0, 1.0]})
+    assert rounds_to_beat(f, threshold=0.95).sort("instance")["rounds_needed"].to_list() \
+        == [4, 1]
+    strict = rounds_to_beat(f, threshold=0.95, min_rounds=3).sort("instance")
+    assert strict["rounds_needed"].to_list() == [None, 1]
+    with pytest.raises(ValueError, match="min_rounds"):
+        rounds_to_beat(f, min_rounds=0)

@@ -219,10 +219,13 @@ def exploitation_by_round(scores: pl.DataFrame, *, round_column: str = "round",
 
 def rounds_to_beat(scores: pl.DataFrame, *, threshold: float = 1.0,
                    subject: Sequence[str] = ("instance", "seat"),
-                   round_column: str = "round") -> pl.DataFrame:
+                   round_column: str = "round", min_rounds: int = 1) -> pl.DataFrame:
     """Per subject, ``rounds_needed``: the rounds played before the first round from which
     its score stays at or above ``threshold`` in every later round (0: from the start; null:
-    its last round is still below), with ``rounds`` played."""
+    its last round is still below, or that final run is shorter than ``min_rounds``, so one
+    lucky last round need not count), with ``rounds`` played."""
+    if not isinstance(min_rounds, int) or min_rounds < 1:
+        raise ValueError(f"min_rounds must be an integer >= 1, got {min_rounds!r}")
     tol = 1e-9
     f = scores.sort([*subject, round_column])
     below = (pl.col("score") < threshold - tol)
@@ -232,7 +235,8 @@ def rounds_to_beat(scores: pl.DataFrame, *, threshold: float = 1.0,
            .agg(pl.len().alias("rounds"),
                 pl.col("__k").filter(below).max().fill_null(0).alias("rounds_needed"),
                 below.last().alias("__open")))
-    return out.with_columns(pl.when(pl.col("__open")).then(None)
+    short = pl.col("rounds") - pl.col("rounds_needed") < min_rounds
+    return out.with_columns(pl.when(pl.col("__open") | short).then(None)
                             .otherwise(pl.col("rounds_needed")).alias("rounds_needed")
                             ).drop("__open")
 
@@ -327,6 +331,7 @@ def report_exploitation(ctx: Any, params: Mapping[str, Any]) -> None:
         seat=str(params.get("seat", "seat")), partner=str(params.get("partner", "partner")),
         mixed=tuple(params.get("mixed", ("mixed_0", "mixed_1", "mixed_2"))))
     threshold = float(params.get("threshold", 1.0))
+    min_rounds = int(params.get("min_rounds", 1))
     s = ctx.report.sections["rationality"]
     s.text("Exploitation score: each move's expected payoff against the partner's known move "
            "distribution (recorded by scripted partners), as a share of the best response's "
@@ -349,7 +354,7 @@ def report_exploitation(ctx: Any, params: Mapping[str, Any]) -> None:
             ["round", *(f"{k} [95% CI]" for k in rates)], rows)
     beat_rows = []
     for label, part in groups:
-        b = rounds_to_beat(part, threshold=threshold)
+        b = rounds_to_beat(part, threshold=threshold, min_rounds=min_rounds)
         needed = b["rounds_needed"].drop_nulls().to_numpy()
         beat_rows.append([label, b.height, needed.size,
                           f"{np.mean(needed):.1f}" if needed.size else "n/a",
@@ -359,6 +364,7 @@ def report_exploitation(ctx: Any, params: Mapping[str, Any]) -> None:
             "round": rates[label].rounds.tolist(), "mean": rates[label].mean.tolist(),
             "score": float(part["score"].mean()),
             "beaten": int(needed.size), "subjects": int(b.height)}
-    s.table(f"Rounds needed to beat the partner (score >= {threshold:g} from then on)",
+    s.table(f"Rounds needed to beat the partner (score >= {threshold:g} from then on, for at "
+            f"least {min_rounds} final round{'s' if min_rounds > 1 else ''})",
             ["who", "subjects", "beaten", "mean rounds needed", "median", "mean score"],
             beat_rows)

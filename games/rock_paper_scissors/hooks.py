@@ -57,7 +57,8 @@ class RPSHooks(GameHooks):
         if config.rounds > 1:
             specs.append(AnalysisSpec("exploitation_by_round", {
                 **cyclic, "seat": "seat", "partner": "partner",
-                "mixed": ("mixed_0", "mixed_1", "mixed_2"), "threshold": 0.95}))
+                "mixed": ("mixed_0", "mixed_1", "mixed_2"), "threshold": 0.95,
+                "min_rounds": min(3, config.rounds)}))
         return tuple(specs)
 
 
