@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import gymnasium as gym
@@ -46,6 +47,17 @@ class GameConfig:
         from dataclasses import asdict
 
         return asdict(self)
+
+    def _set_choice(self, owner: str, name: str, enum: type[Enum]) -> None:
+        """Coerce field ``name`` to a member of ``enum`` in ``__post_init__``, or raise a
+        one-line ValueError naming ``owner`` and the allowed values."""
+        value = getattr(self, name)
+        try:
+            object.__setattr__(self, name, enum(value))
+        except ValueError:
+            allowed = ", ".join(str(e.value) for e in enum)
+            raise ValueError(f"{owner}: {name} must be one of {allowed}; got {value!r}") \
+                from None
 
 
 @dataclass(frozen=True, kw_only=True)

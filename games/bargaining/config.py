@@ -70,12 +70,7 @@ class BargainingConfig(GameConfig):
         if self.horizon is not None:
             check_count(name, "horizon (or None)", self.horizon, 1, MAX_ROUNDS)
         for field, enum in (("first_mover", FirstMover), ("information", Information)):
-            try:
-                object.__setattr__(self, field, enum(getattr(self, field)))
-            except ValueError:
-                allowed = ", ".join(e.value for e in enum)
-                raise ValueError(f"{name}: {field} must be one of {allowed}, "
-                                 f"got {getattr(self, field)!r}") from None
+            self._set_choice(name, field, enum)
         if self.step is not None:
             if not (math.isfinite(self.step) and self.step > 0):
                 raise ValueError(f"{name}: step must be > 0 or None, got {self.step}")

@@ -63,11 +63,6 @@ class PBeautyConfig(GameConfig):
             raise ValueError(f"p_beauty: lower ({self.lower}) must be < upper ({self.upper})")
         if self.integer and not (float(self.lower).is_integer() and float(self.upper).is_integer()):
             raise ValueError("p_beauty: integer guesses need integer lower and upper bounds")
-        try:
-            object.__setattr__(self, "payoff", PayoffRule(self.payoff))
-        except ValueError:
-            allowed = ", ".join(r.value for r in PayoffRule)
-            raise ValueError(f"p_beauty: payoff must be one of {allowed}; got {self.payoff!r}") \
-                from None
+        self._set_choice("p_beauty", "payoff", PayoffRule)
         if not (math.isfinite(self.prize) and self.prize > 0):
             raise ValueError(f"p_beauty: prize must be > 0, got {self.prize}")

@@ -57,12 +57,7 @@ class RPSConfig(GameConfig):
                              f"got {self.players}")
         check_count("rock_paper_scissors", "rounds", self.rounds, 1, MAX_ROUNDS)
         check_cells("rock_paper_scissors", "players × rounds", self.players * self.rounds)
-        try:
-            object.__setattr__(self, "matching", Matching(self.matching))
-        except ValueError:
-            allowed = ", ".join(m.value for m in Matching)
-            raise ValueError(f"rock_paper_scissors: matching must be one of {allowed}; got "
-                             f"{self.matching!r}") from None
+        self._set_choice("rock_paper_scissors", "matching", Matching)
         if not isinstance(self.unit, str):
             raise ValueError(f"rock_paper_scissors: unit must be a string, got {self.unit!r}")
         object.__setattr__(self, "win", float(self.win))

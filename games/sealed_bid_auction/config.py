@@ -71,12 +71,7 @@ class AuctionConfig(GameConfig):
     unit: str = "$"
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "format", Format(self.format))
-        except ValueError:
-            allowed = ", ".join(f.value for f in Format)
-            raise ValueError(f"sealed_bid_auction: format must be one of {allowed}; got "
-                             f"{self.format!r}") from None
+        self._set_choice("sealed_bid_auction", "format", Format)
         check_count("sealed_bid_auction", "bidders", self.bidders, 2, MAX_BIDDERS)
         v = _number("max_value", self.max_value, 0.0, MAX_VALUE, open_low=True)
         object.__setattr__(self, "max_value", v)

@@ -158,12 +158,7 @@ class TaxConfig(GameConfig):
             raise ValueError(f"tax_planner: bracket_year must be one of {sorted(US_BRACKETS)}, "
                              f"got {self.bracket_year!r}")
         for name, enum in (("rebate", Rebate), ("utility", Utility), ("objective", Objective)):
-            try:
-                object.__setattr__(self, name, enum(getattr(self, name)))
-            except ValueError:
-                allowed = ", ".join(e.value for e in enum)
-                raise ValueError(f"tax_planner: {name} must be one of {allowed}, "
-                                 f"got {getattr(self, name)!r}") from None
+            self._set_choice("tax_planner", name, enum)
         self._check_brackets()
         for name in ("c", "max_hours", "weeks", "min_skill", "income_floor"):
             _positive(name, getattr(self, name))

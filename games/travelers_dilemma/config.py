@@ -63,12 +63,7 @@ class TravelersConfig(GameConfig):
                              f"got {self.travelers}")
         check_count("travelers_dilemma", "rounds", self.rounds, 1, MAX_ROUNDS)
         check_cells("travelers_dilemma", "travelers × rounds", self.travelers * self.rounds)
-        try:
-            object.__setattr__(self, "matching", Matching(self.matching))
-        except ValueError:
-            allowed = ", ".join(m.value for m in Matching)
-            raise ValueError(f"travelers_dilemma: matching must be one of {allowed}; got "
-                             f"{self.matching!r}") from None
+        self._set_choice("travelers_dilemma", "matching", Matching)
         if not isinstance(self.unit, str):
             raise ValueError(f"travelers_dilemma: unit must be a string, got {self.unit!r}")
         object.__setattr__(self, "reward", float(self.reward))
