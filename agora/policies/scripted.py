@@ -118,16 +118,14 @@ def _draw_mixture(batch: DecisionBatch, rng: Streams, mixture: Any) -> np.ndarra
     ``spec.choices()`` of a discrete spec, in order, drawn from each decision's own stream."""
     probs = np.asarray(mixture(batch.config), dtype=np.float64)
     rng = Streams.coerce(rng, len(batch))
-    u = rng.random()
     actions = np.empty(len(batch))
     for idx, spec in by_spec(batch):
         if spec.is_structured or not spec.is_discrete or probs.shape != (spec.n_choices(),):
             raise TypeError(f"game {batch.kernel.name!r}: equilibrium_mixture must give one "
                             f"probability per legal value of a discrete spec, got shape "
                             f"{probs.shape}")
-        cdf = np.cumsum(probs / probs.sum())
-        pick = np.minimum(np.searchsorted(cdf, u[idx], side="right"), cdf.size - 1)
-        actions[idx] = spec.choices()[pick]
+        actions[idx] = (rng if idx.size == len(batch) else rng.subset(idx)).choice(
+            spec.choices(), p=probs)
     return actions
 
 

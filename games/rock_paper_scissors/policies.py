@@ -23,9 +23,9 @@ from games.rock_paper_scissors.patterns import PATTERNS, Rule, make_rule, one_ho
 
 def _decide(probs: np.ndarray, rng: Streams, n: int) -> np.ndarray:
     """A move per row drawn from ``probs`` (one uniform draw per decision)."""
-    u = Streams.coerce(rng, n).random(n) if n else np.zeros(0)
-    cdf = np.cumsum(probs, axis=1)
-    return np.minimum((u[:, None] >= cdf[:, :2]).sum(axis=1), 2).astype(np.float64)
+    if not n:
+        return np.zeros(0)
+    return Streams.coerce(rng, n).choice(3, p=probs).astype(np.float64)
 
 
 def _columns(probs: np.ndarray) -> dict[str, np.ndarray]:
