@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from agora.llm.telemetry import Telemetry, TelemetrySnapshot
-from agora.llm.types import Completion, ConstraintKind, GenerationRequest
+from agora.llm.types import Completion, ConstraintKind, GenerationRequest, SamplingParams
 
 ALL_CONSTRAINT_KINDS: frozenset[ConstraintKind] = frozenset(
     ("json_schema", "regex", "choices", "grammar"))
@@ -40,6 +40,11 @@ class Backend(ABC):
     """Constraint kinds :meth:`generate` enforces (``agora.testing.check_backend`` holds a
     backend to every kind it lists); a request with another kind is refused by
     :meth:`validate`."""
+    max_temperature: ClassVar[float | None] = None
+    """Highest temperature the engine accepts (``None``: any finite one)."""
+    min_positive_temperature: ClassVar[float] = 0.0
+    """Smallest non-zero temperature the engine honours as given (vLLM raises smaller ones to
+    0.01 without a word, so it refuses them instead)."""
 
     def __init__(self) -> None:
         self._telemetry = Telemetry()
@@ -74,10 +79,25 @@ class Backend(ABC):
         Lets a server reject one bad request instead of failing the whole batch it joins. The
         default refuses constraint kinds missing from :attr:`constraint_kinds`.
         """
+        self.check_sampling(request.sampling)
         kind = request.constraint.kind if request.constraint is not None else None
         if kind is not None and kind not in self.constraint_kinds:
             raise NotImplementedError(f"the {self.name} backend does not enforce {kind} "
                                       "constraints")
+
+    def check_sampling(self, sampling: SamplingParams) -> None:
+        """One-line ``ValueError`` for sampling settings this engine would reject or alter.
+
+        Called on every request of :meth:`generate` and by LLM policies before a run starts,
+        so a temperature the engine cannot honour fails up front rather than at the first step.
+        """
+        t = sampling.temperature
+        if self.max_temperature is not None and t > self.max_temperature:
+            raise ValueError(f"the {self.name} backend takes temperature <= "
+                             f"{self.max_temperature:g}, got {t:g}")
+        if 0 < t < self.min_positive_temperature:
+            raise ValueError(f"the {self.name} backend takes temperature 0 (greedy) or >= "
+                             f"{self.min_positive_temperature:g}, got {t:g}")
 
     # ------------------------------------------------------------------ public API
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
@@ -87,6 +107,7 @@ class Backend(ABC):
         for r in reqs:
             if not isinstance(r, GenerationRequest):
                 raise TypeError(f"generate takes GenerationRequest items, got {type(r)}")
+            self.check_sampling(r.sampling)
         if not reqs:
             return []
         t0 = time.perf_counter()

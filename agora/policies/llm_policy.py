@@ -80,6 +80,7 @@ class LLMPolicy(Policy):
         self.config = LLMPolicyConfig(**settings)
         self._backend = backend
         self._backend_choice: tuple[str, dict[str, Any]] | None = None
+        self._sampling_checked = False
         self.name = name
         self.counts = {"ok": 0, "repaired": 0, "fallback": 0, "decisions": 0}
         self._prompts: dict[str, str] = {}  # sha -> prompt JSON, not yet drained
@@ -112,6 +113,11 @@ class LLMPolicy(Policy):
 
             choice = self._backend_choice
             self._backend = make_backend(choice[0], **choice[1]) if choice else default_backend()
+        if not self._sampling_checked:  # a temperature the engine cannot honour fails up front
+            from agora.llm.types import SamplingParams
+
+            self._backend.check_sampling(SamplingParams(temperature=self.config.temperature))
+            self._sampling_checked = True
         return self._backend
 
     # ------------------------------------------------------------------ acting
