@@ -1,4 +1,7 @@
-"""The in-process vLLM backend (needs CUDA and vLLM; skipped otherwise)."""
+"""The in-process vLLM backend (needs CUDA and vLLM; skipped otherwise).
+
+The engine runs in float32 so that scores read by different batch shapes agree to 1e-3.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ def backend() -> Iterator[VLLMBackend]:
         pytest.skip("no CUDA device")
     from agora.llm.vllm_backend import VLLMBackend as Backend
 
-    b = Backend(MODEL, seed=0, gpu_memory_utilization=0.3, max_model_len=2048)
+    b = Backend(MODEL, seed=0, gpu_memory_utilization=0.3, max_model_len=2048, dtype="float32")
     yield b
     b.close()
 
@@ -49,7 +52,8 @@ def test_vllm_constraints_hold(backend: VLLMBackend) -> None:
     reqs.append(GenerationRequest.chat(adversarial, constraint=Constraint(choices=("a", "b"))))
     reqs.append(GenerationRequest.chat(adversarial, constraint=Constraint(regex=r"[0-9]{2}")))
     out = backend.generate(reqs)
-    for c in out[:8]:
+    for c in out[:8]:  # compact JSON (no free whitespace) ends well within 24 tokens
+        assert c.finish_reason == "stop", c
         assert 0 <= json.loads(c.text)["guess"] <= 100, c.text
     assert out[8].text in ("a", "b") and re.fullmatch(r"[0-9]{2}", out[9].text)
 
@@ -61,3 +65,36 @@ def test_vllm_greedy_is_deterministic_and_score_is_finite(backend: VLLMBackend) 
     assert a[0].text == b[0].text
     scores = backend.score([req], [["Paris", "London"]])[0]
     assert np.all(np.isfinite(scores)) and a[0].text == ["Paris", "London"][int(np.argmax(scores))]
+
+
+def test_vllm_trie_scores_equal_prompt_logprob_scores_and_use_the_cache(
+        backend: VLLMBackend) -> None:
+    from agora.llm import vllm_scoring
+    from agora.llm.vllm_backend import chat_prompt_ids
+
+    tok = backend._tokenizer
+    rules = " ".join(f"Rule {i}: the target is two thirds of the average guess."
+                     for i in range(60))  # a long prompt (~700 tokens), as with history
+    prompts = [GenerationRequest.chat("Guess a whole number from 0 to 100, as JSON "
+                                      '{"guess": n}.', system=rules),
+               GenerationRequest.chat("Capital of France? Paris or London.")]
+    pids = [chat_prompt_ids(tok, backend._messages(p)) for p in prompts]
+    cands = [[json.dumps({"guess": v}) for v in range(101)], ["Paris", "London", "Lyon"]]
+    cids = [[[*tok.encode(c, add_special_tokens=False), backend.turn_end_token] for c in cs]
+            for cs in cands]
+    ref = vllm_scoring.prompt_logprob_scores(backend._llm, pids, cids)
+    reads = vllm_scoring.plan_reads(cids)
+    from vllm.inputs import TokensPrompt
+
+    outs = backend._llm.generate(
+        [TokensPrompt(prompt_token_ids=ids) for ids in vllm_scoring.read_prompts(pids, reads)],
+        [vllm_scoring.read_params(r) for r in reads], use_tqdm=False)
+    got = vllm_scoring.collect(outs, reads, cids)
+    for g, r in zip(got, ref, strict=True):
+        np.testing.assert_allclose(g, r, rtol=0, atol=1e-3)
+    computed = sum(len(o.prompt_token_ids) - (o.num_cached_tokens or 0) for o in outs)
+    assert computed * 5 < sum(len(p) + len(c) for p, cs in zip(pids, cids, strict=True)
+                              for c in cs)
+    scores = backend.score(prompts, cands)  # the backend's own path: the same numbers
+    for g, s in zip(got, scores, strict=True):
+        np.testing.assert_allclose(s, g, rtol=0, atol=1e-3)

@@ -1,5 +1,6 @@
 """agora.scale without a Ray session: grids, run configs, shard plans, the missing-Ray error,
-and the vLLM tensor-parallel wiring (against a stand-in ``vllm`` module)."""
+and the vLLM tensor-parallel wiring (against a stand-in ``vllm`` module, so it runs without
+vLLM; tests/test_vllm_real.py checks the same settings against vLLM's own ``EngineArgs``)."""
 
 from __future__ import annotations
 

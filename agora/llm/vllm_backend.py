@@ -2,8 +2,10 @@
 
 vLLM is imported when the backend is constructed, never when :mod:`agora.llm` is imported.
 Constraints map to ``vllm.sampling_params.StructuredOutputsParams`` (the API that replaced
-the ``guided_*`` fields, removed in vLLM 0.12). ``score`` reads prompt log-probabilities of
-each prompt followed by each candidate; prefix caching shares the common prompt.
+the ``guided_*`` fields, removed in vLLM 0.12), enforced by xgrammar with compact JSON (no
+free whitespace, as the embedded backend's grammars). ``score`` walks the candidates' token
+trie with one-token reads that share the prompt through the prefix cache
+(:mod:`agora.llm.vllm_scoring`).
 
 vLLM's tokenizer turns special-token text into control tokens, so message contents are passed
 with the control strings of chat templates and of the model's own special tokens broken.
@@ -12,17 +14,24 @@ with the control strings of chat templates and of the model's own special tokens
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from agora.engine.control_text import neutralize_messages
 from agora.llm.base import Backend, BackendError
+from agora.llm.models import hf_id
 from agora.llm.types import Completion, Constraint, GenerationRequest, TokenLogprob
+from agora.llm.vllm_scoring import trie_scores
 
 EXECUTOR_BACKENDS = (None, "ray", "mp", "uni", "external_launcher")
 """``distributed_executor_backend`` values vLLM accepts."""
+
+STRUCTURED_OUTPUTS_CONFIG = {"backend": "xgrammar", "disable_any_whitespace": True}
+"""Engine default for ``structured_outputs_config``: vLLM reads ``disable_any_whitespace``
+from the engine's config only (the per-request field is ignored), and only with the xgrammar
+or guidance backend. xgrammar takes GBNF grammars as they are."""
 
 
 def _import_vllm() -> Any:
@@ -40,6 +49,9 @@ def structured_outputs(constraint: Constraint | None) -> Any:
         return None
     from vllm.sampling_params import StructuredOutputsParams
 
+    if constraint.grammar is not None and "::=" not in constraint.grammar:
+        # vLLM reads a grammar without `::=` as Lark, which agora does not speak
+        raise ValueError("the vllm backend takes GBNF grammars (rules written `name ::= ...`)")
     if constraint.json_schema is not None:
         return StructuredOutputsParams(json=constraint.json_schema)
     if constraint.regex is not None:
@@ -53,16 +65,21 @@ class VLLMBackend(Backend):
     """``vllm.LLM`` in this process.
 
     Args:
-        model: Hugging Face id or local path.
+        model: Hugging Face id or local path, or a model name of :mod:`agora.llm.models`.
         seed: Engine seed; per-request seeds derive from it when a request has none.
         tensor_parallel_size: GPUs one model is split over (vLLM tensor parallelism).
         distributed_executor_backend: How vLLM starts its GPU workers: ``"ray"`` (across the
             nodes of a Ray cluster, needed beyond one node), ``"mp"`` (processes on this node)
             or ``None`` (vLLM's choice).
-        **engine_kwargs: Passed to ``vllm.LLM`` (``enable_prefix_caching`` defaults to True).
+        **engine_kwargs: Passed to ``vllm.LLM`` (``enable_prefix_caching`` defaults to True,
+            ``structured_outputs_config`` to :data:`STRUCTURED_OUTPUTS_CONFIG`).
     """
 
     name = "vllm"
+    max_temperature = 2.0
+    """``vllm.SamplingParams`` refuses a higher temperature."""
+    min_positive_temperature = 0.01
+    """vLLM raises smaller positive temperatures to this (``vllm.sampling_params._MAX_TEMP``)."""
 
     def __init__(self, model: str, *, seed: int = 0, tensor_parallel_size: int = 1,
                  distributed_executor_backend: str | None = None, **engine_kwargs: Any) -> None:
@@ -81,8 +98,14 @@ class VLLMBackend(Backend):
                 raise ImportError("vLLM's distributed_executor_backend='ray' runs on Ray, which "
                                   "is not installed; install it with pip install "
                                   "'agora-sim[ray]'") from exc
+        if engine_kwargs.get("logprobs_mode", "raw_logprobs") != "raw_logprobs":
+            raise ValueError("VLLMBackend reads log-probabilities of the unprocessed model, so "
+                             f"logprobs_mode must be 'raw_logprobs', got "
+                             f"{engine_kwargs['logprobs_mode']!r}")
         vllm = _import_vllm()
         engine_kwargs.setdefault("enable_prefix_caching", True)
+        engine_kwargs.setdefault("structured_outputs_config", dict(STRUCTURED_OUTPUTS_CONFIG))
+        model = hf_id(model)
         if distributed_executor_backend is not None:
             engine_kwargs["distributed_executor_backend"] = distributed_executor_backend
         self._model = model
@@ -117,16 +140,16 @@ class VLLMBackend(Backend):
         ids = self._tokenizer.encode(tail, add_special_tokens=False) if tail else []
         return int(ids[0]) if ids else int(self._tokenizer.eos_token_id)
 
-    def _params(self, index: int, request: GenerationRequest) -> Any:
-        from vllm import SamplingParams
+    def validate(self, request: GenerationRequest) -> None:
+        """The base checks, then the constraint as vLLM would get it (GBNF grammars only)."""
+        super().validate(request)
+        structured_outputs(request.constraint)
 
+    def _params(self, index: int, request: GenerationRequest) -> Any:
         sp = request.sampling
         seed = sp.seed if sp.seed is not None else int(
             np.random.SeedSequence([self.seed, self._calls, index]).generate_state(1)[0])
-        return SamplingParams(
-            temperature=sp.temperature, top_p=sp.top_p, max_tokens=sp.max_tokens, seed=seed,
-            stop=list(sp.stop) or None, logprobs=sp.logprobs,
-            structured_outputs=structured_outputs(request.constraint))
+        return sampling_params(request, seed)
 
     def _generate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
         self._calls += 1
@@ -161,32 +184,41 @@ class VLLMBackend(Backend):
 
     def _score(self, prompts: Sequence[GenerationRequest], candidates: Sequence[Sequence[str]],
                terminate: bool) -> list[np.ndarray]:
-        from vllm import SamplingParams
-        from vllm.inputs import TokensPrompt
-
         tail = [self.turn_end_token] if terminate else []
-        inputs, spans = [], []
-        for p, cands in zip(prompts, candidates, strict=True):
-            ids = list(self._tokenizer.apply_chat_template(
-                self._messages(p), tokenize=True, add_generation_prompt=True))
-            for c in cands:
-                cids = list(self._tokenizer.encode(c, add_special_tokens=False)) + tail
-                inputs.append(TokensPrompt(prompt_token_ids=ids + cids))
-                spans.append((len(ids), len(ids) + len(cids)))
-        outs = self._llm.generate(inputs, SamplingParams(max_tokens=1, prompt_logprobs=0),
-                                  use_tqdm=False)
-        flat = []
-        for out, (lo, hi) in zip(outs, spans, strict=True):
-            ids, lps = out.prompt_token_ids, out.prompt_logprobs
-            flat.append(sum(float(lps[k][ids[k]].logprob) for k in range(lo, hi)))
-        result, k = [], 0
-        for cands in candidates:
-            result.append(np.asarray(flat[k:k + len(cands)], dtype=np.float64))
-            k += len(cands)
-        return result
+        prompt_ids = [chat_prompt_ids(self._tokenizer, self._messages(p)) for p in prompts]
+        candidate_ids = [[[*self._tokenizer.encode(c, add_special_tokens=False), *tail]
+                          for c in cands] for cands in candidates]
+        return trie_scores(self._llm, prompt_ids, candidate_ids)
 
     def _close(self) -> None:
         del self._llm
+
+
+def sampling_params(request: GenerationRequest, seed: int) -> Any:
+    """The ``vllm.SamplingParams`` of one request (its constraint included)."""
+    from vllm import SamplingParams
+
+    sp = request.sampling
+    return SamplingParams(
+        temperature=sp.temperature, top_p=sp.top_p, max_tokens=sp.max_tokens, seed=seed,
+        stop=list(sp.stop) or None, logprobs=sp.logprobs,
+        structured_outputs=structured_outputs(request.constraint))
+
+
+def chat_prompt_ids(tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
+    """Token ids of the chat prompt, as vLLM's own chat path renders it.
+
+    ``return_dict=False`` as vLLM passes it: transformers 5 otherwise returns a
+    ``BatchEncoding`` (a mapping) from ``apply_chat_template(..., tokenize=True)``.
+    """
+    ids = tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True,
+                                        return_dict=False)
+    if isinstance(ids, Mapping):  # a tokenizer that ignores return_dict
+        ids = ids["input_ids"]
+    out = [int(t) for t in ids]
+    if not out:
+        raise BackendError("the chat template rendered an empty prompt")
+    return out
 
 
 def special_token_strings(tokenizer: Any) -> tuple[str, ...]:
