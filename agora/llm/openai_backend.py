@@ -6,6 +6,14 @@ answers are retried with exponential backoff and jitter; when retries run out th
 fails with :class:`~agora.llm.base.BackendUnavailableError`, which the runner treats as
 resumable. JSON-schema constraints use the standard ``response_format``; choice, regex and
 grammar constraints use vLLM's ``structured_outputs`` request extra (also served by agora).
+Every body is one that vLLM's own ``ChatCompletionRequest`` accepts and obeys (checked
+against the installed vLLM by ``tests/test_openai_vllm_real.py``): ``max_completion_tokens``
+rather than the deprecated ``max_tokens``, ``logprobs``/``top_logprobs`` when the sampling asks
+for log-probabilities, and only temperatures vLLM honours as given (0, or 0.01 to 2).
+
+``score`` uses agora serve's ``/v1/agora/score`` and, against a server without it (a
+``vllm serve``: HTTP 404), vLLM's own endpoints instead (:mod:`agora.llm.openai_scoring`); the
+choice is made on the first call and kept.
 
 The server applies the chat template and may parse special tokens in the text, so message
 contents are sent with their chat-template control strings broken (the common families' and
@@ -26,12 +34,21 @@ import numpy as np
 
 from agora.engine.control_text import neutralize_messages
 from agora.llm.base import Backend, BackendError, BackendUnavailableError
-from agora.llm.types import Completion, Constraint, GenerationRequest
+from agora.llm.openai_scoring import Post, VLLMScorer, server_root
+from agora.llm.types import Completion, Constraint, GenerationRequest, TokenLogprob
 
 T = TypeVar("T")
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 SCORE_PATH = "/agora/score"
 """agora serve's scoring endpoint, relative to the ``/v1`` base URL."""
+
+
+class ServerRefusedError(BackendError):
+    """The server answered with an HTTP error status that is not worth retrying."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def constraint_body(constraint: Constraint | None) -> dict[str, Any]:
@@ -66,6 +83,11 @@ class OpenAIBackend(Backend):
     """
 
     name = "openai"
+    max_temperature = 2.0
+    """OpenAI's documented range is [0, 2]; vLLM answers a higher temperature with HTTP 400."""
+    min_positive_temperature = 0.01
+    """``vllm serve`` (the main server behind this client) silently raises a temperature in
+    (0, 0.01) to 0.01, so such temperatures are refused up front."""
 
     def __init__(self, base_url: str, model: str | None = None, *, api_key: str = "EMPTY",
                  max_concurrency: int = 64, timeout_s: float = 60.0, max_retries: int = 5,
@@ -93,6 +115,8 @@ class OpenAIBackend(Backend):
                                                       for t in special_tokens):
             raise ValueError("special_tokens must be a list of strings")
         self.special_tokens = tuple(special_tokens)
+        self._score_protocol: str | None = None  # "agora" or "vllm", found on the first score
+        self._vllm_scorer: VLLMScorer | None = None
 
     def __repr__(self) -> str:
         return f"OpenAIBackend(base_url={self.base_url!r}, model={self._model!r})"
@@ -147,8 +171,9 @@ class OpenAIBackend(Backend):
                 last = f"HTTP {resp.status_code}: {resp.text[:300]}"
                 continue
             if resp.status_code >= 400:
-                raise BackendError(f"{method} {self.base_url}{path} failed with HTTP "
-                                   f"{resp.status_code}: {resp.text[:1000]}")
+                raise ServerRefusedError(f"{method} {resp.request.url} failed with HTTP "
+                                         f"{resp.status_code}: {resp.text[:1000]}",
+                                         resp.status_code)
             try:
                 return resp.json()
             except ValueError:
@@ -165,6 +190,8 @@ class OpenAIBackend(Backend):
     async def agenerate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
         """Async ``generate`` for callers that already run an event loop."""
         self._check_open()
+        for r in requests:
+            self.check_sampling(r.sampling)
         model = self._model or await self._discover_model()
         self._model = model
         t0 = time.perf_counter()
@@ -190,12 +217,15 @@ class OpenAIBackend(Backend):
     def _body(self, req: GenerationRequest, model: str) -> dict[str, Any]:
         sp = req.sampling
         body: dict[str, Any] = {
-            "model": model, "messages": self._messages(req),
-            "temperature": sp.temperature, "top_p": sp.top_p, "max_tokens": sp.max_tokens}
+            "model": model, "messages": self._messages(req), "temperature": sp.temperature,
+            "top_p": sp.top_p, "max_completion_tokens": sp.max_tokens}
         if sp.seed is not None:
             body["seed"] = sp.seed
         if sp.stop:
             body["stop"] = list(sp.stop)
+        if sp.logprobs is not None:
+            body["logprobs"] = True
+            body["top_logprobs"] = sp.logprobs
         body.update(constraint_body(req.constraint))
         return body
 
@@ -207,29 +237,53 @@ class OpenAIBackend(Backend):
     def _score(self, prompts: Sequence[GenerationRequest], candidates: Sequence[Sequence[str]],
                terminate: bool) -> list[np.ndarray]:
         model = self.model_name
+        if self._vllm_scorer is None:
+            self._vllm_scorer = VLLMScorer(server_root(self.base_url), model)
+        scorer = self._vllm_scorer
 
         async def run() -> list[np.ndarray]:
             sem = asyncio.Semaphore(self.max_concurrency)
             async with self._client() as client:
 
-                async def one(p: GenerationRequest, cands: Sequence[str]) -> np.ndarray:
-                    body = {"model": model, "messages": self._messages(p),
-                            "candidates": list(cands), "terminate": terminate}
+                async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
                     async with sem:
-                        try:
-                            data = await self._request(client, "POST", SCORE_PATH, body)
-                        except BackendError as exc:
-                            if "HTTP 404" in str(exc):
-                                raise NotImplementedError(
-                                    f"{self.base_url} has no {SCORE_PATH} endpoint; scoring "
-                                    "needs agora serve or an in-process backend") from exc
+                        return await self._request(client, "POST", path, body)
+
+                async def one(p: GenerationRequest, cands: Sequence[str]) -> np.ndarray:
+                    messages = self._messages(p)
+                    if self._score_protocol == "vllm":
+                        return await scorer.score(post, messages, cands, terminate)
+                    body = {"model": model, "messages": messages, "candidates": list(cands),
+                            "terminate": terminate}
+                    try:
+                        data = await post(SCORE_PATH, body)
+                    except ServerRefusedError as exc:
+                        if exc.status != 404:
                             raise
+                        self._score_protocol = "vllm"
+                        return await self._score_vllm(scorer, post, messages, cands, terminate)
+                    self._score_protocol = "agora"
                     return np.asarray(data["logprobs"], dtype=np.float64)
 
-                return list(await asyncio.gather(*(one(p, c) for p, c in
-                                                   zip(prompts, candidates, strict=True))))
+                pairs = list(zip(prompts, candidates, strict=True))
+                first = [] if self._score_protocol else [await one(*pairs[0])]
+                rest = pairs[len(first):]
+                return first + list(await asyncio.gather(*(one(p, c) for p, c in rest)))
 
         return self._run(run)
+
+    async def _score_vllm(self, scorer: VLLMScorer, post: Post, messages: list[dict[str, str]],
+                          cands: Sequence[str], terminate: bool) -> np.ndarray:
+        """The first vLLM-protocol score: a server with neither protocol cannot score."""
+        try:
+            return await scorer.score(post, messages, cands, terminate)
+        except ServerRefusedError as exc:
+            if exc.status != 404:
+                raise
+            self._score_protocol = None
+            raise NotImplementedError(
+                f"{self.base_url} serves neither {SCORE_PATH} (agora serve) nor /tokenize "
+                "(vllm serve); scoring needs one of them or an in-process backend") from exc
 
 
 def _completion(data: dict[str, Any], req: GenerationRequest, model: str,
@@ -243,7 +297,24 @@ def _completion(data: dict[str, Any], req: GenerationRequest, model: str,
         raise BackendError(f"malformed chat completion ({exc!r}): {str(data)[:300]}") from None
     if reason not in ("stop", "length"):
         raise BackendError(f"unexpected finish_reason {reason!r}")
+    logprobs = None
+    if req.sampling.logprobs is not None:
+        logprobs = chat_logprobs(choice.get("logprobs"), req.sampling.logprobs)
     return Completion(text=text or "", tokens_in=int(usage["prompt_tokens"]),
                       tokens_out=int(usage["completion_tokens"]), latency_s=latency,
                       finish_reason=reason, model=str(data.get("model") or model),
-                      request_id=req.request_id)
+                      request_id=req.request_id, logprobs=logprobs)
+
+
+def chat_logprobs(raw: Any, k: int) -> tuple[TokenLogprob, ...]:
+    """A chat completion choice's ``logprobs`` (``{"content": [...]}``) as agora's type,
+    keeping at most ``k`` alternatives per token."""
+    try:
+        return tuple(TokenLogprob(
+            token=str(t["token"]), logprob=float(t["logprob"]),
+            top_logprobs=tuple((str(a["token"]), float(a["logprob"]))
+                               for a in (t.get("top_logprobs") or ())[:k]))
+            for t in raw["content"] or ())
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise BackendError(f"the server sent no usable logprobs ({exc!r}): {str(raw)[:300]}") \
+            from None

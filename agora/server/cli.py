@@ -7,6 +7,12 @@ one line ``http://HOST:PORT/v1`` is printed (and written to ``--ready-file``); l
 stderr. It listens on 127.0.0.1 and, unless ``--host`` is given, refuses requests whose
 ``Host`` header is not loopback (DNS rebinding). A bad address
 or setting is one line on stderr and exit code 2.
+
+Extra ``vllm serve`` arguments (``--backend vllm`` only) come in three forms, which mix:
+``--vllm-arg VALUE`` (repeatable; VALUE may start with ``-``, and is split like a shell line,
+so ``--vllm-arg "--max-model-len 4096"`` is two arguments: quote inside it to keep spaces),
+``--vllm-arg=VALUE`` (the same), and everything after a ``--`` separator, passed verbatim
+(``agora serve --backend vllm --model M -- --max-model-len 4096``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -49,8 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                          "name a loopback Host; an explicit --host accepts any Host header)")
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
     ap.add_argument("--model", default=None,
-                    help="the backend's model: GGUF path (llamacpp; default bundled SmolLM2), "
-                         "HF id/path (vllm), ...")
+                    help="the backend's model: smollm2-135m (default), gemma3-270m or a GGUF "
+                         "path (llamacpp), HF id/path (vllm), ...")
     ap.add_argument("--ready-file", type=Path, default=None,
                     help="write the base URL here once the server is healthy")
     ap.add_argument("--threads", type=int, default=None, help="llamacpp CPU threads")
@@ -68,23 +75,77 @@ def _parser() -> argparse.ArgumentParser:
                     help="gather requests arriving within this window into one batch")
     ap.add_argument("--startup-timeout", type=float, default=900.0,
                     help="seconds to wait for the server's health check")
-    ap.add_argument("--vllm-arg", action="append", default=[],
-                    help="extra argument for vllm serve (repeatable)")
+    ap.add_argument("--vllm-arg", action="append", default=[], metavar="ARGS",
+                    help="extra arguments for vllm serve, split like a shell line (repeatable; "
+                         "may start with '-'); arguments after a '--' separator go to vllm "
+                         "serve verbatim")
     return ap
+
+
+def split_vllm_args(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``agora serve``'s own arguments and the verbatim ``vllm serve`` ones after ``--``.
+
+    ``--vllm-arg X`` is rewritten to ``--vllm-arg=X`` so that an ``X`` starting with ``-``
+    (``--vllm-arg --max-model-len``) is its value, not an option of its own.
+    """
+    own: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        tok = items[i]
+        if tok == "--":
+            return own, items[i + 1:]
+        if tok == "--vllm-arg" and i + 1 < len(items):
+            own.append(f"--vllm-arg={items[i + 1]}")
+            i += 2
+            continue
+        own.append(tok)
+        i += 1
+    return own, []
+
+
+def vllm_extra_args(values: Sequence[str], verbatim: Sequence[str] = ()) -> list[str]:
+    """The ``vllm serve`` arguments of the ``--vllm-arg`` values (each split like a shell
+    line) followed by the ``verbatim`` ones."""
+    out: list[str] = []
+    for value in values:
+        try:
+            out.extend(shlex.split(value))
+        except ValueError as exc:
+            raise UsageError(f"--vllm-arg {value!r}: {exc}") from None
+    return [*out, *verbatim]
 
 
 class UsageError(Exception):
     """A bad ``agora serve`` argument: reported as one line, exit code 2."""
 
 
-def serve_main(argv: Sequence[str]) -> int:
-    """Run ``agora serve`` with ``argv`` (without the program name); returns an exit code."""
-    args = _parser().parse_args(list(argv))
+def parse_serve_args(argv: Sequence[str]) -> argparse.Namespace:
+    """``agora serve``'s arguments; ``vllm_args`` holds the extra ``vllm serve`` ones.
+
+    Raises :class:`UsageError` for a bad setting (argparse exits 2 on a bad flag).
+    """
+    own, verbatim = split_vllm_args(argv)
+    args = _parser().parse_args(own)
     args.check_host = args.host is None
     args.host = args.host or DEFAULT_HOST
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be in [0, 65535], got {args.port}")
+    args.vllm_args = vllm_extra_args(args.vllm_arg, verbatim)
+    if args.vllm_args and args.backend != "vllm":
+        raise UsageError("--vllm-arg and arguments after '--' apply to --backend vllm, "
+                         f"not {args.backend}")
+    owned = sorted({a.partition("=")[0] for a in args.vllm_args} & {"--host", "--port"})
+    if owned:
+        raise UsageError(f"give {', '.join(owned)} to agora serve itself, not to vllm serve "
+                         "(agora serve waits for the server there)")
+    return args
+
+
+def serve_main(argv: Sequence[str]) -> int:
+    """Run ``agora serve`` with ``argv`` (without the program name); returns an exit code."""
     try:
-        if not 0 <= args.port <= 65535:
-            raise UsageError(f"--port must be in [0, 65535], got {args.port}")
+        args = parse_serve_args(argv)
         if args.backend == "vllm":
             if args.backend_option or _llamacpp_flags(args):
                 raise UsageError("--backend vllm takes --model and --vllm-arg, not "
@@ -212,7 +273,8 @@ def _free_port(host: str) -> int:
 
 
 def vllm_command(model: str, host: str, port: int, extra: Sequence[str] = ()) -> list[str]:
-    """The ``vllm serve`` command line agora uses."""
+    """The ``vllm serve`` command line agora uses: ``VLLM_FLAGS``, then ``extra`` (later
+    flags win in vLLM's parser, so ``extra`` may override one of ``VLLM_FLAGS``)."""
     exe = Path(sys.executable).with_name("vllm")
     binary = str(exe) if exe.exists() else shutil.which("vllm")
     if binary is None:
@@ -228,7 +290,10 @@ def _serve_vllm(args: argparse.Namespace) -> int:
     if args.port:
         _listen(args.host, args.port).close()  # a bad address is one line, not vllm's traceback
     port = args.port or _free_port(args.host)
-    cmd = vllm_command(args.model, args.host, port, args.vllm_arg)
+    try:
+        cmd = vllm_command(args.model, args.host, port, args.vllm_args)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None
     proc = subprocess.Popen(cmd, stdout=sys.stderr, stderr=sys.stderr)
 
     def forward(signum: int, _frame: object) -> None:
