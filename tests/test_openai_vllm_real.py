@@ -297,6 +297,14 @@ def test_vllm_accepts_the_command_agora_serve_builds(serve_parser: Any,
     assert parsed.enable_prefix_caching is True and parsed.generation_config == "vllm"
     assert parsed.max_num_seqs == int(VLLM_FLAGS[VLLM_FLAGS.index("--max-num-seqs") + 1])
     assert parsed.max_model_len == (4096 if extra else None)
+    so = parsed.structured_outputs_config  # compact JSON, as the in-process backend
+    assert (so.backend, so.disable_any_whitespace) == ("xgrammar", True)
+
+
+def test_agora_serve_passes_vllm_the_hf_id_of_a_catalogue_name() -> None:
+    args = parse_serve_args(["--backend", "vllm", "--model", "smollm2-135m"])
+    cmd = vllm_command(args.model, args.host, 8123, args.vllm_args)
+    assert cmd[2] == "HuggingFaceTB/SmolLM2-135M-Instruct"
 
 
 @pytest.mark.parametrize("bad", ["--max-modle-len=4096", "--max-model-len four"])

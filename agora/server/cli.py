@@ -34,12 +34,20 @@ from typing import Any
 
 import httpx
 
+from agora.llm.models import hf_id
+from agora.llm.vllm_backend import STRUCTURED_OUTPUTS_CONFIG
+
 DEFAULT_HOST = "127.0.0.1"
 """Where ``agora serve`` listens unless ``--host`` is given."""
 VLLM_FLAGS = ("--enable-prefix-caching", "--max-num-seqs", "512", "--generation-config", "vllm",
-              "--disable-log-stats")
+              "--disable-log-stats",
+              "--structured-outputs-config=" + json.dumps(STRUCTURED_OUTPUTS_CONFIG,
+                                                          separators=(",", ":")))
 """Flags added to ``vllm serve``: keep shared prompt prefixes cached, batch a whole step,
-use agora's sampling parameters rather than the model's generation_config defaults."""
+use agora's sampling parameters rather than the model's generation_config defaults, and
+constrain JSON answers to compact JSON as the in-process backend does (vLLM 0.33 reads
+``disable_any_whitespace`` from the engine config only; free whitespace lets a small model pad
+an answer until ``max_tokens`` cuts it off)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -273,14 +281,16 @@ def _free_port(host: str) -> int:
 
 
 def vllm_command(model: str, host: str, port: int, extra: Sequence[str] = ()) -> list[str]:
-    """The ``vllm serve`` command line agora uses: ``VLLM_FLAGS``, then ``extra`` (later
-    flags win in vLLM's parser, so ``extra`` may override one of ``VLLM_FLAGS``)."""
+    """The ``vllm serve`` command line agora uses: the model (a catalogue name such as
+    ``smollm2-135m`` becomes its Hugging Face id), ``VLLM_FLAGS``, then ``extra`` (later flags
+    win in vLLM's parser, so ``extra`` may override one of ``VLLM_FLAGS``)."""
     exe = Path(sys.executable).with_name("vllm")
     binary = str(exe) if exe.exists() else shutil.which("vllm")
     if binary is None:
         raise FileNotFoundError("the vllm executable is not installed; backend 'vllm' needs "
                                 "`pip install agora-sim[vllm]`")
-    return [binary, "serve", model, "--host", host, "--port", str(port), *VLLM_FLAGS, *extra]
+    return [binary, "serve", hf_id(model), "--host", host, "--port", str(port), *VLLM_FLAGS,
+            *extra]
 
 
 def _serve_vllm(args: argparse.Namespace) -> int:
