@@ -23,6 +23,7 @@ from experiments import (
     bargaining_spe,
     census_tournament,
     dictator_engel,
+    model_comparison,
     negotiation_glee,
     p_beauty_nagel,
     pd_one_shot,
@@ -185,6 +186,26 @@ def test_agora_demo_smoke_runs_the_tournament(tmp_path: Path) -> None:
     assert (out / "population" / "personas.parquet").is_file()
     index = (out / "index.html").read_text()
     assert "dictator/report.html" in index and "Nagel" in index
+
+
+@pytest.mark.llm
+@needs_model
+def test_model_comparison_smoke_with_both_embedded_models(tmp_path: Path) -> None:
+    from agora.llm.models import is_installed
+
+    if not is_installed("gemma3-270m"):
+        pytest.skip("Gemma 3 270M not installed (agora-sim[gemma])")
+    out = tmp_path / "models"
+    assert model_comparison.main(["--smoke", *LLM_FLAGS, "--out", str(out)]) == 0
+    summary = _check_outputs(out, llm=True)
+    board = _table(summary, "Leaderboard")
+    assert {r[1] for r in board["rows"]} == {"smollm2-135m", "gemma3-270m",
+                                             "scripted: equilibrium",
+                                             "scripted: uniform random"}
+    mixed = pl.read_parquet(out / "mixed" / "p_beauty" / "records.parquet")
+    models = {p: set(mixed.filter(pl.col("policy") == p)["model"]) for p in mixed["policy"]}
+    assert len(models) == 2 and all(len(m) == 1 for m in models.values())
+    assert len(set.union(*models.values())) == 2
 
 
 def test_bad_flags_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -49,7 +49,8 @@ def config_section(ctx: Context, _: Params) -> None:
 
 
 def telemetry_section(ctx: Context, _: Params) -> None:
-    """Run telemetry, parse status and LLM decision statistics."""
+    """Run telemetry, parse status and LLM decision statistics (and a row per model when
+    the run's LLM policies use several models)."""
     s = ctx.report.sections["telemetry"]
     tel = ctx.manifest.get("telemetry") or {}
     if tel:
@@ -67,6 +68,44 @@ def telemetry_section(ctx: Context, _: Params) -> None:
     if cols:
         s.table("LLM decision statistics", ["column", "mean", "median", "max"],
                 [[c, r[c].mean(), r[c].median(), r[c].max()] for c in cols])
+    if len(models_of(r)) > 1:
+        s.table("LLM decisions by model", MODEL_HEADER, model_rows(r))
+
+
+MODEL_HEADER = ["model", "policies", "decisions", "ok", "repaired", "fallback",
+                "mean tokens in", "mean tokens out", "mean latency s", "mean action"]
+"""Columns of :func:`model_rows`."""
+
+
+def models_of(records: pl.DataFrame) -> list[str]:
+    """The distinct models that made the records' decisions (the ``model`` column of LLM
+    policies; scripted decisions have none), in order of first appearance."""
+    if "model" not in records.columns:
+        return []
+    return [str(m) for m in records["model"].drop_nulls().unique(maintain_order=True)]
+
+
+def model_rows(records: pl.DataFrame) -> list[list[object]]:
+    """One :data:`MODEL_HEADER` row per model of a run whose LLM policies use several models
+    (a cross-model population): who made the decisions, their parse status and cost."""
+    rows: list[list[object]] = []
+    for model in models_of(records):
+        part = records.filter(pl.col("model") == model)
+
+        def mean(col: str, part: pl.DataFrame = part) -> object:
+            if col not in part.columns:
+                return None
+            return part.select(pl.col(col).cast(pl.Float64, strict=False).fill_nan(None)
+                               .mean()).item()
+
+        status = (part["parse_status"] if "parse_status" in part.columns
+                  else pl.Series([], dtype=pl.String))
+        policies = (", ".join(str(p) for p in part["policy"].unique(maintain_order=True))
+                    if "policy" in part.columns else "")
+        rows.append([model, policies, part.height,
+                     *(int((status == k).sum()) for k in ("ok", "repaired", "fallback")),
+                     mean("tokens_in"), mean("tokens_out"), mean("latency_s"), mean("action")])
+    return rows
 
 
 def benchmark(ctx: Context, _: Params) -> None:
