@@ -87,8 +87,9 @@ def build_parser(prog: str, description: str, *, n_help: str) -> argparse.Argume
                    help="LLM backend (default: openai with --server, else the embedded "
                         "llama.cpp model); results are written the same way for every backend")
     p.add_argument("--model", default=None,
-                   help="GGUF path for llamacpp, model id for vllm/openai (default: the "
-                        "backend's default, e.g. the bundled SmolLM2-135M-Instruct)")
+                   help="llamacpp: smollm2-135m, gemma3-270m or a GGUF path; vllm/openai: "
+                        "a model id (default: the backend's default, e.g. the bundled "
+                        "SmolLM2-135M-Instruct)")
     p.add_argument("--server", default=None,
                    help="base URL of an OpenAI-compatible server (implies --backend openai)")
     p.add_argument("--threads", type=int, default=None,

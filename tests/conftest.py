@@ -55,3 +55,18 @@ def tiny_llm_policy() -> Callable[[int], str]:
     """The ``[[policies]]`` TOML table of an embedded-model LLM player answering in at most
     ``max_tokens`` tokens (2 threads, seed 11), for the games' LLM smoke runs."""
     return lambda max_tokens=8: TINY_LLM_POLICY.format(max_tokens=max_tokens)
+
+
+def _embedded_model_params() -> list[object]:
+    from agora.llm.models import is_installed, lookup, model_names
+
+    return [pytest.param(name, id=name, marks=pytest.mark.skipif(
+        not is_installed(name), reason=f"needs `{lookup(name).install_hint}`"))
+        for name in model_names()]
+
+
+@pytest.fixture(params=_embedded_model_params())
+def embedded_model(request: pytest.FixtureRequest) -> str:
+    """Each named embedded model (``smollm2-135m``, ``gemma3-270m``; skipped when its extra is
+    missing), for tests every model must pass."""
+    return str(request.param)

@@ -129,7 +129,7 @@ class BackendSpec:
 LLAMACPP = BackendSpec(
     name="llamacpp", target="agora.llm.llamacpp.backend:LlamaCppBackend",
     description="embedded llama.cpp on CPU (default: the bundled SmolLM2-135M-Instruct)",
-    options={"model_path": "GGUF file (default: the bundled model)",
+    options={"model_path": "smollm2-135m, gemma3-270m or a .gguf path (default: smollm2-135m)",
         "n_ctx": "KV cache cells", "n_threads": "CPU threads (default: every core)",
         "seed": "base seed", "n_parallel": "sequences decoded together",
         "chat_template": "Jinja chat template overriding the GGUF's",

@@ -9,13 +9,17 @@ same way.
 
 Message contents are data: prompts are tokenized by
 :class:`~agora.llm.llamacpp.chat_tokens.ChatTokenizer`,
-so only the chat template's own text yields control tokens. Every call starts from an empty KV
-cache, so its logits depend on its own requests only: a run resumed in a fresh process samples
-exactly what the uninterrupted run sampled, at any temperature.
+so only the chat template's own text yields control tokens. Instruct models are prompted with
+their chat template; base models (``gemma3-270m``, or any GGUF without a chat template) with
+:data:`~agora.llm.models.COMPLETION_TEMPLATE`, plain-text turns whose only special token is
+BOS. Every call starts from an empty KV cache, so its logits depend on its own requests only:
+a run resumed in a fresh process samples exactly what the uninterrupted run sampled, at any
+temperature.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -37,6 +41,7 @@ from agora.llm.llamacpp.model_files import bundled_model_path, file_sha256, reso
 from agora.llm.llamacpp.sampling import GrammarMask
 from agora.llm.llamacpp.token_tree import common_prefix_len
 from agora.llm.llamacpp.tree_scoring import ScoreJob, score_jobs
+from agora.llm.models import COMPLETION_TEMPLATE, COMPLETION_TURN_END, find
 from agora.llm.types import Completion, Constraint, GenerationRequest
 
 CACHE_SEQ = 0
@@ -52,17 +57,21 @@ class LlamaCppBackend(Backend):
     """llama.cpp in-process; defaults to the bundled SmolLM2-135M-Instruct GGUF.
 
     Args:
-        model_path: GGUF file; ``None`` uses the bundled model.
+        model_path: A model name of :mod:`agora.llm.models` (``smollm2-135m``,
+            ``gemma3-270m``) or a GGUF file; ``None`` uses the bundled model.
         n_ctx: KV cache cells shared by all parallel sequences.
         n_threads: CPU threads (default: every core this process may use).
         seed: Base seed; per-request seeds derive from it, the call count and the position.
         n_parallel: Sequences decoded together (at most 255).
-        chat_template: Jinja chat template overriding the one in the GGUF.
+        chat_template: Jinja chat template overriding the one in the GGUF (and the completion
+            prompt of a base model).
         frac_digits: Decimals allowed for JSON ``number`` values.
         requantize: Run a cached re-quantized copy (``"q8_0"``, ``"q4_0"``, ``"f16"``) or the
-            file as it is (``"none"``). The default ``"auto"`` runs the bundled Q4_1 model as
-            a Q8_0 copy (Q4_1 lacks fast batched CPU kernels: Q8_0 evaluates prompts about
-            1.5x faster with a near-identical model) and any other file as it is.
+            file as it is (``"none"``). The default ``"auto"`` runs the named models as Q8_0
+            copies (:attr:`~agora.llm.models.ModelEntry.requantize`; Q4_1 lacks fast batched
+            CPU kernels: Q8_0 evaluates prompts about 1.5x faster with a near-identical model;
+            Gemma's Q4_K_M runs p-beauty about 10 % faster as Q8_0) and any other file as it
+            is.
         verbose: Let llama.cpp log to stderr.
     """
 
@@ -83,8 +92,10 @@ class LlamaCppBackend(Backend):
             raise ValueError(f"seed must be in [0, 2**32), got {seed}")
         self.n_threads = n_threads or default_threads()
         self.source_path: Path = resolve_model_path(model_path)
+        entry = find(model_path)
         if requantize == "auto":
-            requantize = "q8_0" if _is_bundled(self.source_path) else None
+            requantize = entry.requantize if entry is not None else (
+                "q8_0" if _is_bundled(self.source_path) else None)
         self.requantize = None if requantize in (None, "none") else requantize
         self.model_path: Path = (self.source_path if self.requantize is None else
                                  requantized(self.source_path, self.requantize,
@@ -93,11 +104,12 @@ class LlamaCppBackend(Backend):
         self._engine = LlamaEngine(self.model_path, n_ctx=n_ctx, n_batch=n_ctx,
                                    n_seq_max=n_parallel + 1, n_threads=self.n_threads,
                                    flash_attn=1, verbose=verbose)
-        template = chat_template or self._engine.chat_template()
-        self.chat_template = template
-        if template is None:
-            self._engine.close()
-            raise ValueError(f"{self.model_path.name} has no chat template; pass chat_template")
+        template = chat_template or (None if entry is not None and entry.is_base else
+                                     self._engine.chat_template())
+        self.completion_style = template is None
+        """Whether prompts are completion-style (a base model) rather than chat turns."""
+        self.chat_template = template or COMPLETION_TEMPLATE
+        template = self.chat_template
         self._bos_text = self._engine.special_text(self._engine.bos)
         eos_text = self._engine.special_text(self._engine.eos)
         self._formatters = {
@@ -118,9 +130,10 @@ class LlamaCppBackend(Backend):
     def describe(self) -> dict[str, Any]:
         """Backend, model, the GGUF file's SHA-256 and the settings that shape the logits."""
         template = hashlib.sha256((self.chat_template or "").encode()).hexdigest()
+        style = {"prompt_style": "completion"} if self.completion_style else {}
         return {**super().describe(), "model_file": self.source_path.name,
                 "model_sha256": file_sha256(self.source_path), "requantize": self.requantize,
-                "chat_template_sha256": template, "n_ctx": self.n_ctx,
+                "chat_template_sha256": template, **style, "n_ctx": self.n_ctx,
                 "n_parallel": self.n_parallel}
 
     @property
@@ -143,7 +156,10 @@ class LlamaCppBackend(Backend):
         return self._chat.tokens(request.messages)
 
     def _find_turn_end(self) -> int:
-        """First token the template writes after an assistant answer (e.g. ``<|im_end|>``)."""
+        """First token the template writes after an assistant answer (``<|im_end|>``; for the
+        completion prompt of a base model the line break of :data:`COMPLETION_TURN_END`)."""
+        if self.completion_style:
+            return self._engine.tokenize(COMPLETION_TURN_END)[0]
         marker = "agora-answer-7f3a"
         text = self.render([{"role": "user", "content": "q"},
                             {"role": "assistant", "content": marker}],
@@ -191,6 +207,11 @@ class LlamaCppBackend(Backend):
 
     def _plan(self, index: int, request: GenerationRequest) -> Plan:
         tokens = self.prompt_tokens(request)
+        if self.completion_style and request.constraint is None:
+            # a base model does not end its turn with a token: stop where the turn ends
+            sp = request.sampling
+            request = dataclasses.replace(request, sampling=dataclasses.replace(
+                sp, stop=(*sp.stop, COMPLETION_TURN_END)))
         sp, constraint = request.sampling, request.constraint
         # Per-token log-probabilities need every answer token decoded, so no fast-forward.
         forced = forced_prefix(constraint, frac_digits=self.frac_digits) if (

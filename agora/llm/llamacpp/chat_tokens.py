@@ -117,7 +117,8 @@ class ChatTokenizer:
         frags.extend(partition(text[start:], self._specials))
         add_bos = self._engine.add_bos and not (self._bos_text and text.startswith(self._bos_text))
         for s in self._specials:  # the template's own special tokens are never data
-            if any(f is s for f in frags):
+            if any(f is s for f in frags) and not s.text.isspace():
+                # (a user-defined run of line breaks, as Gemma has, is only whitespace)
                 self._guarded[s.token] = s.text
         if len(self._skeletons) > 64:
             self._skeletons.clear()

@@ -1,5 +1,5 @@
-"""Locating GGUF model files: an explicit path (an argument, never the environment) or the
-bundled SmolLM2."""
+"""Locating GGUF model files: an explicit path or model name (an argument, never the
+environment) or the bundled SmolLM2."""
 
 from __future__ import annotations
 
@@ -36,16 +36,13 @@ def bundled_model_path() -> Path:
 
 
 def resolve_model_path(model_path: str | os.PathLike[str] | None = None) -> Path:
-    """The GGUF to load: ``model_path``, else the bundled model."""
+    """The GGUF to load: a model name of :mod:`agora.llm.models` (``gemma3-270m``), a ``.gguf``
+    path, or ``None`` for the bundled model."""
     if model_path is None:
         return bundled_model_path()
-    origin = "model_path"
-    path = Path(model_path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"{origin} points to {str(path)!r}, which is not a file")
-    if path.suffix.lower() != ".gguf":
-        raise ValueError(f"{origin} must be a .gguf file, got {str(path)!r}")
-    return path
+    from agora.llm.models import resolve_gguf  # the catalogue builds on this module
+
+    return resolve_gguf(model_path)
 
 
 def embedded_model_available() -> bool:
