@@ -73,3 +73,18 @@ def test_an_llm_policy_refuses_its_temperature_before_the_first_step() -> None:
     with pytest.raises(ValueError, match="the limited backend takes temperature <= 2, got 3"):
         policy.describe()  # what a run asks first, before any step
     assert LLMPolicy(backend=_Limited(), temperature=1.5).describe()["temperature"] == 1.5
+
+
+def test_backend_options_without_a_backend_reach_the_default_backend() -> None:
+    from agora.policies.registry import llm_preset
+    from agora.spec.overrides import backend_choice, choose_backend
+
+    for policy in (LLMPolicy.from_config(backend_options={"n_threads": 1, "seed": 5}),
+                   llm_preset({})(backend_options={"n_threads": 1, "seed": 5})):
+        assert policy._backend_choice == ("llamacpp", {"n_threads": 1, "seed": 5})
+        kind, options = backend_choice(None, None, "gemma3-270m")  # agora run --model
+        choose_backend([policy], kind, options)  # the flag adds to the table's options
+        assert policy._backend_choice == ("llamacpp", {"n_threads": 1, "seed": 5,
+                                                       "model_path": "gemma3-270m"})
+    with pytest.raises(ValueError, match="has no option 'n_thread'"):
+        LLMPolicy.from_config(backend_options={"n_thread": 1})

@@ -160,8 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
                      f"{DEFAULT_BACKEND}); see `agora backends`")
     run.add_argument("--policy-server", help="base URL of an OpenAI-compatible policy server "
                      "(implies --backend openai)")
-    run.add_argument("--model", help="model of that backend: GGUF path for llamacpp, model id "
-                     "for vllm/openai (default: the backend's)")
+    run.add_argument("--model", help="model of that backend: smollm2-135m, gemma3-270m or a GGUF "
+                     "path for llamacpp; a model id (or one of those names) for vllm/openai "
+                     "(default: the backend's)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--ray-actors", type=int, metavar="N",
                      help="split the population across N Ray actors (agora[ray]); same records "

@@ -88,11 +88,20 @@ class LLMPolicy(Policy):
     @classmethod
     def from_config(cls, *, backend: str | None = None, backend_options: dict[str, Any] | None
                     = None, **settings: Any) -> LLMPolicy:
-        """Build from plain values (TOML): ``backend`` kind plus ``backend_options``."""
-        from agora.llm import make_backend
+        """Build from plain values (TOML): ``backend`` kind plus ``backend_options``.
 
-        made = make_backend(backend, **(backend_options or {})) if backend else None
-        return cls(made, **settings)
+        ``backend_options`` without ``backend`` are the default backend's, chosen lazily so that
+        ``agora run --model`` can still add to them (flags win, the table's other options stay).
+        """
+        from agora.llm import make_backend
+        from agora.llm.registry import DEFAULT_BACKEND
+
+        if backend is None:
+            policy = cls(None, **settings)
+            if backend_options:
+                policy.choose_backend(DEFAULT_BACKEND, **backend_options)
+            return policy
+        return cls(make_backend(backend, **(backend_options or {})), **settings)
 
     def choose_backend(self, kind: str, **options: Any) -> None:
         """Build a backend of the registered ``kind`` with ``options`` on first use (how
@@ -101,6 +110,8 @@ class LLMPolicy(Policy):
 
         if self._backend is not None:
             raise ValueError(f"LLMPolicy {self.name!r} already has a backend")
+        if self._backend_choice is not None and self._backend_choice[0] == kind:
+            options = {**self._backend_choice[1], **options}  # the spec's options, flags win
         BACKENDS.get(kind).check_options(options)
         self._backend_choice = (kind, dict(options))
 

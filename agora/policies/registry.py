@@ -67,7 +67,12 @@ def llm_preset(preset: Mapping[str, Any]) -> Callable[..., LLMPolicy]:
             from agora.llm import make_backend
 
             backend = make_backend(backend, **(backend_options or {}))
-        return LLMPolicy(backend, **{**defaults, **settings})
+        policy = LLMPolicy(backend, **{**defaults, **settings})
+        if backend is None and backend_options:  # the default backend's options
+            from agora.llm.registry import DEFAULT_BACKEND
+
+            policy.choose_backend(DEFAULT_BACKEND, **backend_options)
+        return policy
 
     return factory
 
