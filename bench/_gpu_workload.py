@@ -31,7 +31,9 @@ import numpy as np
 
 from agora.engine.runner import Personas, Runner
 from agora.llm.base import Backend
+from agora.llm.registry import option_item
 from agora.llm.types import Completion, GenerationRequest
+from agora.llm.vllm_backend import STRUCTURED_OUTPUTS_CONFIG
 from agora.policies import LLMPolicy
 
 GAME = "p_beauty"
@@ -237,7 +239,7 @@ def dry_run(count_tokens: TokenCounter, *, agents: int, steps: int, group: int, 
 
 
 # ---------------------------------------------------------------------- vLLM settings
-COMPACT_JSON = {"backend": "xgrammar", "disable_any_whitespace": True}
+COMPACT_JSON = STRUCTURED_OUTPUTS_CONFIG
 """vLLM structured-outputs config without optional JSON whitespace (random weights would
 otherwise spend the token budget on blanks); ``VLLMBackend``'s default too, and passed to
 ``vllm serve`` as ``--structured-outputs-config``."""
@@ -252,13 +254,8 @@ def engine_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     # {}: vLLM's own defaults (xgrammar or another backend, optional whitespace allowed)
     kw["structured_outputs_config"] = dict(COMPACT_JSON) if args.compact_json else {}
     for item in args.engine_arg:
-        key, sep, text = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--engine-arg takes KEY=VALUE, got {item!r}")
-        try:
-            kw[key] = json.loads(text)
-        except ValueError:
-            kw[key] = text
+        key, value = option_item(item, "--engine-arg")
+        kw[key] = value
     return kw
 
 

@@ -259,3 +259,14 @@ def test_agora_serve_serves_a_plugin_backend(dice: ModuleType, tmp_path: Path) -
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_option_items_read_json_values_or_text_and_refuse_a_missing_key() -> None:
+    from agora.llm.registry import option_item
+
+    assert option_item("n_ctx=4096") == ("n_ctx", 4096)
+    assert option_item('special_tokens=["<x>"]') == ("special_tokens", ["<x>"])
+    assert option_item("model=org/name=v2") == ("model", "org/name=v2")
+    for bad in ("n_ctx", "=3"):
+        with pytest.raises(ValueError, match=f"--engine-arg takes KEY=VALUE, got '{bad}'"):
+            option_item(bad, "--engine-arg")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import inspect
+import json
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -155,6 +156,18 @@ VLLM = BackendSpec(
     required=("model",), extra="vllm", packages=("vllm",))
 BUILTIN: tuple[BackendSpec, ...] = (LLAMACPP, OPENAI, VLLM)
 """agora's own backends (also its entry points: ``llamacpp = "agora.llm.registry:LLAMACPP"``)."""
+
+
+def option_item(item: str, flag: str = "--backend-option") -> tuple[str, Any]:
+    """``KEY=VALUE`` of a command-line backend option: VALUE read as JSON when it parses, else
+    kept as text; a one-line ``ValueError`` naming ``flag`` otherwise."""
+    key, sep, text = item.partition("=")
+    if not sep or not key:
+        raise ValueError(f"{flag} takes KEY=VALUE, got {item!r}")
+    try:
+        return key, json.loads(text)
+    except ValueError:
+        return key, text
 
 
 def spec_of(name: str, target: Any) -> BackendSpec:

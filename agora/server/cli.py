@@ -198,18 +198,16 @@ def _llamacpp_flags(args: argparse.Namespace) -> dict[str, Any]:
 
 def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options of the in-process backend ``args`` ask for (see the registry's schema)."""
-    from agora.llm.registry import BACKENDS
+    from agora.llm.registry import BACKENDS, option_item
 
     spec = BACKENDS.get(args.backend)
     options: dict[str, Any] = {}
     for item in args.backend_option:
-        key, sep, text = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--backend-option takes KEY=VALUE, got {item!r}")
         try:
-            options[key] = json.loads(text)
-        except ValueError:
-            options[key] = text
+            key, value = option_item(item)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        options[key] = value
     if spec.name == "llamacpp":
         options = {"n_ctx": 8192, "n_parallel": 32, "requantize": "auto", **options,
                    **_llamacpp_flags(args)}
