@@ -301,10 +301,15 @@ def test_vllm_accepts_the_command_agora_serve_builds(serve_parser: Any,
     assert (so.backend, so.disable_any_whitespace) == ("xgrammar", True)
 
 
-def test_agora_serve_passes_vllm_the_hf_id_of_a_catalogue_name() -> None:
+def test_agora_serve_passes_vllm_the_hf_id_of_a_catalogue_name(serve_parser: Any) -> None:
+    from agora.llm.models import COMPLETION_TEMPLATE
+
     args = parse_serve_args(["--backend", "vllm", "--model", "smollm2-135m"])
     cmd = vllm_command(args.model, args.host, 8123, args.vllm_args)
-    assert cmd[2] == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert cmd[2] == "HuggingFaceTB/SmolLM2-135M-Instruct" and "--chat-template" not in cmd
+    base = vllm_command("gemma3-270m", "127.0.0.1", 8123)  # a base model: completion prompt
+    assert base[2] == "google/gemma-3-270m"
+    assert serve_parser(base[1:]).chat_template == COMPLETION_TEMPLATE
 
 
 @pytest.mark.parametrize("bad", ["--max-modle-len=4096", "--max-model-len four"])

@@ -167,7 +167,7 @@ class _FakeTokenizer:
     eos_token_id = 0
 
     def apply_chat_template(self, messages: list[dict[str, str]], tokenize: bool,
-                            add_generation_prompt: bool) -> str:
+                            add_generation_prompt: bool, chat_template: str | None = None) -> str:
         return "".join(m["content"] for m in messages) + "<end>"
 
     def encode(self, text: str, add_special_tokens: bool) -> list[int]:

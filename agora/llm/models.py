@@ -146,6 +146,14 @@ def hf_id(name_or_id: str) -> str:
     return name_or_id if entry is None else entry.hf_id
 
 
+def default_chat_template(name_or_id: str) -> str | None:
+    """:data:`COMPLETION_TEMPLATE` for a base model named by its catalogue name or its Hugging
+    Face id (vLLM would otherwise use whatever template its tokenizer carries, or none), else
+    ``None``: the model's own chat template."""
+    entry = next((m for m in CATALOGUE if name_or_id in (m.name, m.hf_id)), None)
+    return COMPLETION_TEMPLATE if entry is not None and entry.is_base else None
+
+
 def is_installed(name: str) -> bool:
     """Whether the package shipping ``name``'s GGUF is installed (nothing is imported)."""
     return importlib.util.find_spec(lookup(name).package) is not None

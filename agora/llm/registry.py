@@ -151,7 +151,8 @@ VLLM = BackendSpec(
     description="vLLM in this process (CUDA GPU)", model_option="model",
     options={"model": "Hugging Face id or local path", "seed": "engine seed",
         "tensor_parallel_size": "GPUs per model",
-        "distributed_executor_backend": "ray, mp, uni or external_launcher"},
+        "distributed_executor_backend": "ray, mp, uni or external_launcher",
+        "chat_template": "Jinja chat template instead of the tokenizer's"},
     more_options="further vllm.LLM keywords (gpu_memory_utilization, max_model_len, ...)",
     required=("model",), extra="vllm", packages=("vllm",))
 BUILTIN: tuple[BackendSpec, ...] = (LLAMACPP, OPENAI, VLLM)

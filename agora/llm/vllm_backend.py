@@ -13,6 +13,7 @@ with the control strings of chat templates and of the model's own special tokens
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,7 +22,7 @@ import numpy as np
 
 from agora.engine.control_text import neutralize_messages
 from agora.llm.base import Backend, BackendError
-from agora.llm.models import hf_id
+from agora.llm.models import default_chat_template, hf_id
 from agora.llm.types import Completion, Constraint, GenerationRequest, TokenLogprob
 from agora.llm.vllm_scoring import trie_scores
 
@@ -71,6 +72,9 @@ class VLLMBackend(Backend):
         distributed_executor_backend: How vLLM starts its GPU workers: ``"ray"`` (across the
             nodes of a Ray cluster, needed beyond one node), ``"mp"`` (processes on this node)
             or ``None`` (vLLM's choice).
+        chat_template: Jinja chat template instead of the tokenizer's; by default the
+            completion-style :data:`agora.llm.models.COMPLETION_TEMPLATE` for a base model of
+            the catalogue (named or by its HF id), the tokenizer's own otherwise.
         **engine_kwargs: Passed to ``vllm.LLM`` (``enable_prefix_caching`` defaults to True,
             ``structured_outputs_config`` to :data:`STRUCTURED_OUTPUTS_CONFIG`).
     """
@@ -82,7 +86,8 @@ class VLLMBackend(Backend):
     """vLLM raises smaller positive temperatures to this (``vllm.sampling_params._MAX_TEMP``)."""
 
     def __init__(self, model: str, *, seed: int = 0, tensor_parallel_size: int = 1,
-                 distributed_executor_backend: str | None = None, **engine_kwargs: Any) -> None:
+                 distributed_executor_backend: str | None = None,
+                 chat_template: str | None = None, **engine_kwargs: Any) -> None:
         super().__init__()
         if (isinstance(tensor_parallel_size, bool) or not isinstance(tensor_parallel_size, int)
                 or tensor_parallel_size < 1):
@@ -105,6 +110,7 @@ class VLLMBackend(Backend):
         vllm = _import_vllm()
         engine_kwargs.setdefault("enable_prefix_caching", True)
         engine_kwargs.setdefault("structured_outputs_config", dict(STRUCTURED_OUTPUTS_CONFIG))
+        self.chat_template = chat_template or default_chat_template(model)
         model = hf_id(model)
         if distributed_executor_backend is not None:
             engine_kwargs["distributed_executor_backend"] = distributed_executor_backend
@@ -124,8 +130,12 @@ class VLLMBackend(Backend):
         return self._model
 
     def describe(self) -> dict[str, Any]:
-        """Backend, model and tensor parallelism (which changes the arithmetic)."""
-        return {**super().describe(), "tensor_parallel_size": self.tensor_parallel_size}
+        """Backend, model, tensor parallelism (which changes the arithmetic) and, when agora
+        chose or was given one, the chat template's hash."""
+        out = {**super().describe(), "tensor_parallel_size": self.tensor_parallel_size}
+        if self.chat_template is not None:
+            out["chat_template_sha256"] = hashlib.sha256(self.chat_template.encode()).hexdigest()
+        return out
 
     def _messages(self, request: GenerationRequest) -> list[dict[str, str]]:
         """The request's messages with control strings in their contents broken."""
@@ -135,7 +145,7 @@ class VLLMBackend(Backend):
         marker = "agora-answer-7f3a"
         text = self._tokenizer.apply_chat_template(
             [{"role": "user", "content": "q"}, {"role": "assistant", "content": marker}],
-            tokenize=False, add_generation_prompt=False)
+            tokenize=False, add_generation_prompt=False, chat_template=self.chat_template)
         tail = text[text.index(marker) + len(marker):] if marker in text else ""
         ids = self._tokenizer.encode(tail, add_special_tokens=False) if tail else []
         return int(ids[0]) if ids else int(self._tokenizer.eos_token_id)
@@ -156,7 +166,8 @@ class VLLMBackend(Backend):
         t0 = time.perf_counter()
         params = [self._params(i, r) for i, r in enumerate(requests)]
         outputs = self._llm.chat([self._messages(r) for r in requests],
-                                 sampling_params=params, use_tqdm=False)
+                                 sampling_params=params, use_tqdm=False,
+                                 chat_template=self.chat_template)
         latency = time.perf_counter() - t0
         result = []
         for req, out in zip(requests, outputs, strict=True):
@@ -185,7 +196,8 @@ class VLLMBackend(Backend):
     def _score(self, prompts: Sequence[GenerationRequest], candidates: Sequence[Sequence[str]],
                terminate: bool) -> list[np.ndarray]:
         tail = [self.turn_end_token] if terminate else []
-        prompt_ids = [chat_prompt_ids(self._tokenizer, self._messages(p)) for p in prompts]
+        prompt_ids = [chat_prompt_ids(self._tokenizer, self._messages(p), self.chat_template)
+                      for p in prompts]
         candidate_ids = [[[*self._tokenizer.encode(c, add_special_tokens=False), *tail]
                           for c in cands] for cands in candidates]
         return trie_scores(self._llm, prompt_ids, candidate_ids)
@@ -205,14 +217,16 @@ def sampling_params(request: GenerationRequest, seed: int) -> Any:
         structured_outputs=structured_outputs(request.constraint))
 
 
-def chat_prompt_ids(tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
-    """Token ids of the chat prompt, as vLLM's own chat path renders it.
+def chat_prompt_ids(tokenizer: Any, messages: list[dict[str, str]],
+                    chat_template: str | None = None) -> list[int]:
+    """Token ids of the chat prompt, as vLLM's own chat path renders it (with
+    ``chat_template`` instead of the tokenizer's when given).
 
     ``return_dict=False`` as vLLM passes it: transformers 5 otherwise returns a
     ``BatchEncoding`` (a mapping) from ``apply_chat_template(..., tokenize=True)``.
     """
     ids = tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True,
-                                        return_dict=False)
+                                        return_dict=False, chat_template=chat_template)
     if isinstance(ids, Mapping):  # a tokenizer that ignores return_dict
         ids = ids["input_ids"]
     out = [int(t) for t in ids]

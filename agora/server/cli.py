@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from agora.llm.models import hf_id
+from agora.llm.models import default_chat_template, hf_id
 from agora.llm.vllm_backend import STRUCTURED_OUTPUTS_CONFIG
 
 DEFAULT_HOST = "127.0.0.1"
@@ -287,8 +287,9 @@ def vllm_command(model: str, host: str, port: int, extra: Sequence[str] = ()) ->
     if binary is None:
         raise FileNotFoundError("the vllm executable is not installed; backend 'vllm' needs "
                                 "`pip install agora-sim[vllm]`")
+    template = default_chat_template(model)  # a base model: agora's completion-style prompt
     return [binary, "serve", hf_id(model), "--host", host, "--port", str(port), *VLLM_FLAGS,
-            *extra]
+            *(["--chat-template", template] if template else []), *extra]
 
 
 def _serve_vllm(args: argparse.Namespace) -> int:
