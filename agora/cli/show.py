@@ -68,8 +68,8 @@ def telemetry_lines(telemetry: dict[str, Any]) -> list[str]:
             f" {t['tokens_out_per_s']:.1f} tok/s, {t['requests_per_s']:.1f} req/s, latency p50/p95"
             f" {t['latency_p50_s']:.2f}/{t['latency_p95_s']:.2f}s; parse ok {t['ok']}, repaired "
             f"{t['repaired']}, fallback {t['fallback']} (invalid rate {t['invalid_rate']:.1%});"
-            f" backend {busy / wall if wall else 0:.1%} of wall, agora "
-            f"{1 - busy / wall if wall else 0:.1%}")
+            f" backend {busy / wall if wall else 0:.1%} of wall (the rest: model loading, "
+            f"other policies, the game and agora)")
     return lines
 
 
