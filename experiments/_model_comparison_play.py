@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 
 DEFAULT_MODELS = ("smollm2-135m", "gemma3-270m")
 """The two embedded CPU models: SmolLM2-135M-Instruct and the Gemma 3 270M base model."""
-FAMILIES = ("p_beauty", "dictator", "ultimatum", "prisoners_dilemma", "trust",
-            "rock_paper_scissors")
-"""Game families, each with the human baseline it is scored against (none for RPS)."""
+FAMILIES = ("p_beauty", "dictator", "ultimatum", "bargaining", "prisoners_dilemma",
+            "travelers_dilemma", "trust", "public_goods", "rock_paper_scissors")
+"""Game families, each with the human baseline it is scored against where agora packages one
+(none for bargaining, the traveler's dilemma, public goods and RPS: distance to equilibrium
+only)."""
 SCRIPTED = ("scripted: equilibrium", "scripted: uniform random")
 """Labels of the scripted reference contestants (the game's equilibrium, uniform random play)."""
 
@@ -146,6 +148,12 @@ def family(name: str, *, group_size: int, p: float, rps_rounds: int
                 b.name)
     if name == "trust":
         return "trust", {"endowment": 10.0, "multiplier": 3.0}, "berg1995_trust_sent_no_history"
+    if name == "bargaining":  # Rubinstein alternating offers, two rounds (SPE split known)
+        return "bargaining", {"pie": 100.0, "horizon": 2}, None
+    if name == "travelers_dilemma":  # Basu's claims 2..100, reward/penalty 2, one shot
+        return "travelers_dilemma", {"rounds": 1}, None
+    if name == "public_goods":  # one-shot linear public good, groups of 4, MPCR 0.4
+        return "public_goods", {"rounds": 1, "group_size": 4}, None
     if name == "rock_paper_scissors":
         return ("rock_paper_scissors", {"players": 2, "rounds": rps_rounds,
                                         "matching": "fixed"}, None)

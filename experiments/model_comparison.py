@@ -2,11 +2,14 @@
 
 Contestants (``--models``, default the two embedded CPU models SmolLM2-135M-Instruct and Gemma
 3 270M; with ``--backend vllm|openai`` any Hugging Face ids; ``--temperatures`` one value or
-one per model) play six families: the p-beauty contest (against Nagel 1995), the dictator game
-(MobLab, Mei et al. 2024), the ultimatum game (MobLab proposers), a one-shot prisoner's dilemma
-(Shafir & Tversky 1992), the trust game (Berg et al. 1995 senders) and rock-paper-scissors (no
-human data). Within a family every contestant plays the same game instances: the same census
-persona in every seat and the same game seed, so the contestants differ only in who decides.
+one per model) play nine families: the p-beauty contest (against Nagel 1995), the dictator game
+(MobLab, Mei et al. 2024), the ultimatum game (MobLab proposers), two-round alternating-offer
+bargaining, a one-shot prisoner's dilemma (Shafir & Tversky 1992), a one-shot traveler's
+dilemma, the trust game (Berg et al. 1995 senders), a one-shot public goods game and
+rock-paper-scissors (bargaining, the traveler's dilemma, public goods and RPS against their
+equilibria only: agora packages no individual human data for them). Within a family every
+contestant plays the same game instances: the same census persona in every seat and the same
+game seed, so the contestants differ only in who decides.
 The leaderboard ranks them by their distance to the human baselines (Wasserstein-1 where the
 humans' individual choices exist, else the difference of means, all on [0, 1]), with their
 distance to the games' equilibria (from each game's theory hooks), their answers' parse status
@@ -246,10 +249,11 @@ def _tables(summary: Summary, runs: pl.DataFrame, mixed: list[dict[str, Any]],
     d.notes += [
         "Turing: Mei et al.'s (2024) Turing-test statistic against individual human choices "
         "(0.5: indistinguishable from the humans); n/a for summary-only baselines.",
-        "to equilibrium: p-beauty, dictator, prisoner's dilemma and trust: mean |action − "
-        "nearest equilibrium action| of the first mover over its action range (theory "
-        "benchmark); ultimatum: half the L1 distance of each game's split of the pie from the "
-        "subgame-perfect split (½ for a rejection); rock-paper-scissors: total variation "
+        "to equilibrium: p-beauty, dictator, prisoner's dilemma, traveler's dilemma, trust and "
+        "public goods: mean |action − nearest equilibrium action| of the first mover over its "
+        "action range (theory benchmark); ultimatum and bargaining: half the L1 distance of "
+        "each game's split of the pie from the subgame-perfect split (½ for a breakdown); "
+        "rock-paper-scissors: total variation "
         "between the move frequencies and the uniform equilibrium mixture.",
     ]
     if mixed:
