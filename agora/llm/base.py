@@ -15,6 +15,9 @@ from agora.llm.types import Completion, ConstraintKind, GenerationRequest, Sampl
 
 ALL_CONSTRAINT_KINDS: frozenset[ConstraintKind] = frozenset(
     ("json_schema", "regex", "choices", "grammar"))
+TURN_MARKER = "agora-answer-7f3a"
+"""Assistant text whose following token, in a rendered chat, is the template's end-of-turn
+token: how every backend finds the token that ``score(terminate=True)`` appends."""
 
 
 class BackendError(RuntimeError):

@@ -26,17 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from agora.llm.base import BackendError
+from agora.llm.base import TURN_MARKER, BackendError
 from agora.llm.candidate_trie import Edge, sum_edges, trie_nodes
+from agora.llm.vllm_scoring import MAX_LOGPROB_TOKEN_IDS
 
 TOKENIZE_PATH = "/tokenize"
 """vLLM's tokenizer endpoint, relative to the server root (the base URL without ``/v1``)."""
 COMPLETIONS_PATH = "/completions"
 """The completions endpoint, relative to the ``/v1`` base URL."""
-MAX_LOGPROB_TOKEN_IDS = 128
-"""Most ``logprob_token_ids`` one vLLM request may name (``vllm.sampling_params``)."""
-TURN_MARKER = "agora-answer-7f3a"
-"""Assistant content whose following token is the chat template's end-of-turn token."""
 MAX_CACHED_CANDIDATES = 65536
 """Candidate tokenizations kept per backend (the cache restarts when full)."""
 

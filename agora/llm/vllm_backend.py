@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from agora.engine.control_text import neutralize_messages
-from agora.llm.base import Backend, BackendError
+from agora.llm.base import TURN_MARKER, Backend, BackendError
 from agora.llm.models import default_chat_template, hf_id
 from agora.llm.types import Completion, Constraint, GenerationRequest, TokenLogprob
 from agora.llm.vllm_scoring import trie_scores
@@ -142,7 +142,7 @@ class VLLMBackend(Backend):
         return neutralize_messages(request.messages, self.special_tokens)
 
     def _find_turn_end(self) -> int:
-        marker = "agora-answer-7f3a"
+        marker = TURN_MARKER
         text = self._tokenizer.apply_chat_template(
             [{"role": "user", "content": "q"}, {"role": "assistant", "content": marker}],
             tokenize=False, add_generation_prompt=False, chat_template=self.chat_template)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-from agora.llm.base import Backend
+from agora.llm.base import TURN_MARKER, Backend
 from agora.llm.grammar import constraint_to_gbnf
 from agora.llm.llamacpp.batch_decode import Plan, plan_chunks, run_chunk
 from agora.llm.llamacpp.chat_tokens import ChatTokenizer
@@ -160,7 +160,7 @@ class LlamaCppBackend(Backend):
         completion prompt of a base model the line break of :data:`COMPLETION_TURN_END`)."""
         if self.completion_style:
             return self._engine.tokenize(COMPLETION_TURN_END)[0]
-        marker = "agora-answer-7f3a"
+        marker = TURN_MARKER
         text = self.render([{"role": "user", "content": "q"},
                             {"role": "assistant", "content": marker}],
                            add_generation_prompt=False)
