@@ -86,9 +86,11 @@ class LLMPolicy(Policy):
         self._prompts: dict[str, str] = {}  # sha -> prompt JSON, not yet drained
 
     @classmethod
-    def from_config(cls, *, backend: str | None = None, backend_options: dict[str, Any] | None
-                    = None, **settings: Any) -> LLMPolicy:
-        """Build from plain values (TOML): ``backend`` kind plus ``backend_options``.
+    def from_config(cls, *, backend: Backend | str | None = None,
+                    backend_options: dict[str, Any] | None = None,
+                    **settings: Any) -> LLMPolicy:
+        """Build from plain values (TOML): ``backend`` kind plus ``backend_options`` (or a
+        built :class:`~agora.llm.base.Backend`).
 
         ``backend_options`` without ``backend`` are the default backend's, chosen lazily so that
         ``agora run --model`` can still add to them (flags win, the table's other options stay).
@@ -101,7 +103,9 @@ class LLMPolicy(Policy):
             if backend_options:
                 policy.choose_backend(DEFAULT_BACKEND, **backend_options)
             return policy
-        return cls(make_backend(backend, **(backend_options or {})), **settings)
+        if isinstance(backend, str):
+            backend = make_backend(backend, **(backend_options or {}))
+        return cls(backend, **settings)
 
     def choose_backend(self, kind: str, **options: Any) -> None:
         """Build a backend of the registered ``kind`` with ``options`` on first use (how

@@ -63,16 +63,8 @@ def llm_preset(preset: Mapping[str, Any]) -> Callable[..., LLMPolicy]:
                 backend_options: dict[str, Any] | None = None, **settings: Any) -> LLMPolicy:
         from agora.policies.llm_policy import LLMPolicy
 
-        if isinstance(backend, str):
-            from agora.llm import make_backend
-
-            backend = make_backend(backend, **(backend_options or {}))
-        policy = LLMPolicy(backend, **{**defaults, **settings})
-        if backend is None and backend_options:  # the default backend's options
-            from agora.llm.registry import DEFAULT_BACKEND
-
-            policy.choose_backend(DEFAULT_BACKEND, **backend_options)
-        return policy
+        return LLMPolicy.from_config(backend=backend, backend_options=backend_options,
+                                     **{**defaults, **settings})
 
     return factory
 
