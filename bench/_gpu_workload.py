@@ -241,8 +241,8 @@ def dry_run(count_tokens: TokenCounter, *, agents: int, steps: int, group: int, 
 # ---------------------------------------------------------------------- vLLM settings
 COMPACT_JSON = STRUCTURED_OUTPUTS_CONFIG
 """vLLM structured-outputs config without optional JSON whitespace (random weights would
-otherwise spend the token budget on blanks); ``VLLMBackend``'s default too, and passed to
-``vllm serve`` as ``--structured-outputs-config``."""
+otherwise spend the token budget on blanks): ``VLLMBackend``'s default, and what
+``agora serve --backend vllm`` passes to ``vllm serve``."""
 
 
 def engine_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -267,9 +267,8 @@ def serve_vllm_args(args: argparse.Namespace) -> list[str]:
            f"--data-parallel-size={args.data_parallel_size}"]
     if args.random_weights:
         out.append("--load-format=dummy")
-    if args.compact_json:
-        out.append("--structured-outputs-config=" + json.dumps(COMPACT_JSON,
-                                                               separators=(",", ":")))
+    if not args.compact_json:  # agora serve passes COMPACT_JSON itself; {}: vLLM's defaults
+        out.append("--structured-outputs-config={}")
     return [*out, *args.vllm_arg]
 
 
